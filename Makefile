@@ -1,0 +1,78 @@
+# Every target installs what it needs first, so `make demo` and `make test` work on a
+# fresh Debian machine and are cheap to repeat.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+JOBS ?= 2
+# One build at a time: parallel `make` runs (several terminals, helpers) share build/.
+LOCK := flock build/.lock
+
+.PHONY: all system venv build ctest sanitize pytest test bench stubs stubs-check \
+        wheel-check demo clean
+
+all: build
+
+system:
+	@bash tools/ensure-system-packages.sh
+
+$(VENV)/.deps-stamp: requirements-dev.txt | system
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+venv: system $(VENV)/.deps-stamp
+
+# Editable install: Python files are used from the tree, the extension is (re)built by
+# CMake incrementally into build/<wheel tag>.
+build: venv
+	@mkdir -p build
+	$(LOCK) $(PIP) install -q --no-build-isolation --no-deps -e .
+
+ctest: system
+	@mkdir -p build
+	$(LOCK) bash -c 'cmake -S . -B build/ctest -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DTOTP_NATIVE_BUILD_TESTS=ON -DTOTP_NATIVE_BUILD_PYTHON=OFF -DTOTP_NATIVE_WERROR=ON >/dev/null \
+	  && cmake --build build/ctest -j$(JOBS)'
+	ctest --test-dir build/ctest --output-on-failure
+
+sanitize: system
+	@mkdir -p build
+	$(LOCK) bash -c 'cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug \
+	  -DTOTP_NATIVE_BUILD_TESTS=ON -DTOTP_NATIVE_BUILD_PYTHON=OFF -DTOTP_NATIVE_SANITIZE=ON \
+	  -DTOTP_NATIVE_WERROR=ON >/dev/null && cmake --build build/sanitize -j$(JOBS)'
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build/sanitize --output-on-failure
+
+pytest: build
+	$(VENV)/bin/pytest
+
+test: ctest pytest stubs-check
+
+bench: build
+	$(PY) tests/benchmarks/bench_core.py
+
+# _core.pyi is generated from the built module; CI fails when the checked-in copy drifts.
+stubs: build
+	$(PY) tools/generate_stubs.py --write
+
+stubs-check: build
+	$(PY) tools/generate_stubs.py --check
+
+# Proves a plain `pip install .` (what users run) yields a working core: builds the wheel,
+# installs it into a scratch venv and runs the core tests against that installation.
+wheel-check: venv
+	rm -rf build/wheel-check && mkdir -p build/wheel-check
+	$(LOCK) $(PIP) wheel -q --no-build-isolation --no-deps . -w build/wheel-check/dist
+	$(PYTHON) -m venv build/wheel-check/venv
+	build/wheel-check/venv/bin/pip install -q build/wheel-check/dist/*.whl pytest hypothesis cryptography pyotp qrcode
+	cd build/wheel-check && venv/bin/python -c "import django_totp_native.core as c; print('wheel OK:', c.__name__, c.totp(b'12345678901234567890', 59, digits=8))"
+
+demo: build
+	@echo "The example project arrives with the Django app (issue: admin, session pages and example project)."
+	@echo "The native core is built and importable: $(PY) -c 'import django_totp_native.core'"
+
+clean:
+	rm -rf build dist *.egg-info

@@ -1,0 +1,61 @@
+#include <exception>
+#include <fstream>
+
+#include "harness.hpp"
+
+namespace harness {
+
+namespace {
+std::filesystem::path g_vectors_dir;
+int g_failures_in_case = 0;
+}  // namespace
+
+std::vector<Case>& registry() {
+  static std::vector<Case> cases;
+  return cases;
+}
+
+const std::filesystem::path& vectors_dir() { return g_vectors_dir; }
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path.string());
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void record_failure(const char* file, int line, const std::string& what) {
+  ++g_failures_in_case;
+  std::cerr << "  " << file << ":" << line << ": " << what << "\n";
+}
+
+}  // namespace harness
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: core_tests VECTORS_DIR [CASE_NAME_SUBSTRING]\n";
+    return 2;
+  }
+  harness::g_vectors_dir = argv[1];
+  const std::string filter = argc > 2 ? argv[2] : "";
+  int passed = 0, failed = 0;
+  for (const auto& c : harness::registry()) {
+    if (!filter.empty() && std::string(c.name).find(filter) == std::string::npos) continue;
+    harness::g_failures_in_case = 0;
+    try {
+      c.body();
+    } catch (const harness::RequireFailed&) {
+    } catch (const std::exception& e) {
+      harness::record_failure(c.name, 0, std::string("unexpected exception: ") + e.what());
+    }
+    if (harness::g_failures_in_case == 0) {
+      ++passed;
+    } else {
+      ++failed;
+      std::cerr << "FAILED " << c.name << "\n";
+    }
+  }
+  std::cout << passed << " passed, " << failed << " failed\n";
+  return failed == 0 && passed > 0 ? 0 : 1;
+}
