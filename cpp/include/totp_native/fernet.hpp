@@ -52,6 +52,18 @@ class FernetKey {
 
  private:
   struct KeyMaterial;  // defined in fernet.cpp: the two keys plus any precomputed state
+  friend class FernetKeyRing;
+
+  // signature_matches returns true iff the last 32 bytes of decoded token |data| are
+  // the HMAC of the bytes before them under this key (constant-time comparison).
+  [[nodiscard]] bool signature_matches(std::span<const std::uint8_t> data) const;
+  // open returns the plaintext of decoded, authenticated token |data|; throws
+  // InvalidTokenError for a malformed ciphertext or bad padding.
+  SecureBuffer open(std::span<const std::uint8_t> data) const;
+  // seal builds the token; |timestamp| is unsigned so rotate keeps any genuine one.
+  std::string seal(std::span<const std::uint8_t> plaintext, std::uint64_t timestamp,
+                   std::span<const std::uint8_t, 16> iv) const;
+
   std::shared_ptr<const KeyMaterial> material_;
 };
 

@@ -1,0 +1,42 @@
+"""django-totp compatible helpers for the two-step login flow (challenge tokens)."""
+
+from django.contrib.auth import get_user_model
+from django.core.signing import BadSignature, SignatureExpired
+
+from . import core
+from .services import challenges, devices
+
+
+def is_totp_enabled(user) -> bool:
+    """True when the user has confirmed a TOTP device."""
+    return devices.is_enabled(user)
+
+
+def generate_challenge_token(user) -> str:
+    """A short-lived, signed, single-use token naming the user, for the second login step."""
+    return challenges.issue(user)
+
+
+def verify_challenge_token(token: str):
+    """The user id in a valid challenge token; SignatureExpired or BadSignature otherwise.
+
+    This only checks the token: it is burned when a login completes with it.
+    """
+    try:
+        challenge = challenges.read(token)
+    except core.ExpiredToken:
+        raise SignatureExpired("TOTP token has expired.") from None
+    except core.InvalidToken:
+        raise BadSignature("Invalid or tampered TOTP token.") from None
+    if challenges.is_used(challenge):
+        raise BadSignature("Invalid or tampered TOTP token.")
+    return get_user_model()._meta.pk.to_python(challenge.subject)
+
+
+def get_user_from_challenge_token(token: str):
+    """The user named by a valid challenge token (User.DoesNotExist when gone)."""
+    User = get_user_model()
+    try:
+        return User._default_manager.get(pk=verify_challenge_token(token))
+    except User.DoesNotExist:
+        raise User.DoesNotExist("User not found.") from None

@@ -1,0 +1,111 @@
+"""System checks (manage.py check / check --deploy) for the settings of this app.
+
+Ids are stable: E001 key missing, E002 key invalid, E003 TOTP parameters invalid,
+W001 default token salt (deploy), W002-W004 parameters authenticator apps ignore,
+W005 step-up off (deploy).
+"""
+
+from django.core import checks
+
+from .conf import DEFAULT_TOKEN_SALT, conf
+
+
+@checks.register(checks.Tags.security)
+def check_encryption_key(app_configs=None, **kwargs):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .services import keys
+
+    if not conf.ENCRYPTION_KEYS:
+        return [
+            checks.Error(
+                "TOTP_ENCRYPTION_KEY is not set.",
+                hint='Generate one with: python -c "from django_totp_native.encryption import '
+                'generate_fernet_key; print(generate_fernet_key())" and load it from the environment.',
+                id="django_totp_native.E001",
+            )
+        ]
+    try:
+        keys.fernet()
+    except ImproperlyConfigured:
+        return [
+            checks.Error(
+                "TOTP_ENCRYPTION_KEY is not a valid Fernet key (or a list of them).",
+                hint="A Fernet key is 32 random bytes in URL-safe base64 (44 characters).",
+                id="django_totp_native.E002",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security)
+def check_totp_parameters(app_configs=None, **kwargs):
+    messages = []
+    try:
+        algorithm, digits, period, tolerance = conf.ALGORITHM, conf.DIGITS, conf.PERIOD, conf.TOLERANCE
+    except (TypeError, ValueError):
+        return [
+            checks.Error(
+                "TOTP_DIGITS, TOTP_PERIOD and TOTP_TOLERANCE must be integers.",
+                id="django_totp_native.E003",
+            )
+        ]
+    if algorithm not in ("SHA1", "SHA256", "SHA512") or not 6 <= digits <= 8 or period < 1 or not 0 <= tolerance <= 10:
+        messages.append(
+            checks.Error(
+                "Invalid TOTP parameters.",
+                hint="TOTP_ALGORITHM must be SHA1, SHA256 or SHA512; TOTP_DIGITS 6 to 8; "
+                "TOTP_PERIOD at least 1; TOTP_TOLERANCE 0 to 10.",
+                id="django_totp_native.E003",
+            )
+        )
+        return messages
+    if algorithm != "SHA1":
+        messages.append(
+            checks.Warning(
+                f"TOTP_ALGORITHM is {algorithm}.",
+                hint="Google Authenticator and several other apps ignore the algorithm and use SHA1, "
+                "so their codes will be rejected.",
+                id="django_totp_native.W002",
+            )
+        )
+    if digits != 6:
+        messages.append(
+            checks.Warning(
+                f"TOTP_DIGITS is {digits}.",
+                hint="Some popular authenticator apps always show 6 digits.",
+                id="django_totp_native.W003",
+            )
+        )
+    if period != 30:
+        messages.append(
+            checks.Warning(
+                f"TOTP_PERIOD is {period}.",
+                hint="Some popular authenticator apps ignore the period and use 30 seconds.",
+                id="django_totp_native.W004",
+            )
+        )
+    return messages
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_deploy(app_configs=None, **kwargs):
+    messages = []
+    if conf.TOKEN_SALT == DEFAULT_TOKEN_SALT:
+        messages.append(
+            checks.Warning(
+                "TOTP_TOKEN_SALT has its default value.",
+                hint="Set a project-specific value (and keep it stable) before going to production.",
+                id="django_totp_native.W001",
+            )
+        )
+    if not conf.REQUIRE_CODE_FOR_CHANGES:
+        messages.append(
+            checks.Warning(
+                "TOTP_REQUIRE_CODE_FOR_CHANGES is off: a stolen session can disable 2FA or rotate backup codes.",
+                hint="Set TOTP_REQUIRE_CODE_FOR_CHANGES = True once your front end sends otp_code or "
+                "backup_code with disable and rotate_backup_codes.",
+                id="django_totp_native.W005",
+            )
+        )
+    return messages

@@ -1,0 +1,42 @@
+"""django-totp compatible Fernet helpers (tokens byte-compatible with cryptography.fernet)."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from . import core
+from .services import keys
+
+
+def generate_fernet_key() -> str:
+    """A new random Fernet key, as text for settings or the environment."""
+    key = core.Fernet.generate_key()
+    return key.decode("ascii") if isinstance(key, bytes) else key
+
+
+def resolve_fernet_key(default=None) -> bytes:
+    """The key that encrypts (the first TOTP_ENCRYPTION_KEY), or ``default``.
+
+    Raises ImproperlyConfigured when neither is a valid Fernet key.
+    """
+    try:
+        key = keys.encryption_keys()[0]
+    except ImproperlyConfigured:
+        if default is None:
+            raise
+        key = default if isinstance(default, bytes) else str(default).encode("ascii")
+    try:
+        core.Fernet(key)
+    except (ValueError, TypeError, core.NativeError):
+        raise ImproperlyConfigured("TOTP_ENCRYPTION_KEY must be a valid Fernet key.") from None
+    return key
+
+
+def encrypt(value: str) -> str:
+    """Encrypt text with the first key; returns the Fernet token as text."""
+    token = keys.fernet().encrypt(value.encode("utf-8"))
+    return token.decode("ascii") if isinstance(token, bytes) else token
+
+
+def decrypt(value: str) -> str:
+    """Decrypt a Fernet token made with any configured key (core.InvalidToken otherwise)."""
+    data = keys.fernet().decrypt(value.encode("ascii") if isinstance(value, str) else value)
+    return data.decode("utf-8") if isinstance(data, bytes) else data

@@ -1,0 +1,84 @@
+"""JWT login with a TOTP second step (needs djangorestframework-simplejwt: the [jwt] extra)."""
+
+from django.contrib.auth import authenticate, get_user_model
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework_simplejwt import views as simplejwt_views
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from . import signals
+from .serializers import JWT2FAVerifySerializer, jwt_create_serializer_class
+from .services import challenges, devices
+from .services.errors import InvalidCode
+from .throttle import TotpAnonThrottle, TotpUserThrottle
+from .views import DetailErrorsMixin
+
+
+def _tokens(user) -> dict:
+    refresh = RefreshToken.for_user(user)
+    return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+class JWTCreateView(DetailErrorsMixin, GenericAPIView):
+    """First step: credentials. Tokens at once without TOTP, else a challenge token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
+
+    def get_serializer_class(self):
+        return jwt_create_serializer_class(get_user_model().USERNAME_FIELD)
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        username_field = get_user_model().USERNAME_FIELD
+        user = authenticate(
+            request,
+            **{username_field: serializer.validated_data[username_field]},
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not getattr(user, "is_active", True):
+            return Response({"detail": "Invalid credentials."}, status=status.HTTP_401_UNAUTHORIZED)
+        if not devices.is_enabled(user):
+            signals.non_totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
+            return Response({"is_totp_enabled": False, **_tokens(user)}, status=status.HTTP_200_OK)
+        return Response(
+            {"is_totp_enabled": True, "totp_challenge_token": challenges.issue(user)},
+            status=status.HTTP_200_OK,
+        )
+
+
+class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
+    """Second step: the challenge token plus otp_code or backup_code; tokens on success."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
+    serializer_class = JWT2FAVerifySerializer
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            user = challenges.complete_login(
+                data["totp_challenge_token"], otp_code=data["otp_code"], backup_code=data["backup_code"]
+            )
+        except InvalidCode:
+            signals.totp_verification_failed.send_robust(
+                sender=self.__class__, request=request, user=None, reason="login"
+            )
+            raise
+        signals.totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
+        return Response(_tokens(user), status=status.HTTP_200_OK)
+
+
+class TokenRefreshView(DetailErrorsMixin, simplejwt_views.TokenRefreshView):
+    throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
+
+
+class TokenVerifyView(DetailErrorsMixin, simplejwt_views.TokenVerifyView):
+    throttle_classes = [TotpUserThrottle, TotpAnonThrottle]

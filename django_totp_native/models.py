@@ -1,0 +1,93 @@
+"""Database models: one TOTP device per user, its backup codes and burned challenge nonces."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Totp(models.Model):
+    """A user's TOTP device: the sealed secret, the replay guard and the failure counter."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="totp",
+        help_text="Owner of this TOTP device.",
+    )
+    secret_key = models.CharField(
+        max_length=255,
+        help_text="Fernet token of the base32 secret (same format as django-totp). Never shown.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When enrollment started.")
+    confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the first valid code confirmed the enrollment; empty while pending.",
+    )
+    last_used_step = models.BigIntegerField(
+        default=-1,
+        help_text="Time step of the last accepted code; only later steps are accepted (replay guard).",
+    )
+    failed_attempts = models.PositiveIntegerField(
+        default=0,
+        help_text="Code attempts since the last success; at TOTP_MAX_FAILURES the device is locked.",
+    )
+    next_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Backoff: no code is checked before this time.",
+    )
+
+    class Meta:
+        verbose_name = "TOTP device"
+        verbose_name_plural = "TOTP devices"
+
+    def __str__(self) -> str:
+        return f"TOTP for {self.user.get_username()}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class BackupCode(models.Model):
+    """One single-use backup code, stored only as a keyed digest."""
+
+    totp = models.ForeignKey(
+        Totp,
+        on_delete=models.CASCADE,
+        related_name="backup_codes",
+        help_text="Device this code belongs to.",
+    )
+    digest = models.CharField(
+        max_length=64,
+        help_text="Hex HMAC-SHA256 of the normalised code; the code itself is never stored.",
+    )
+    is_used = models.BooleanField(default=False, help_text="Set once, when the code is consumed.")
+    used_at = models.DateTimeField(null=True, blank=True, help_text="When the code was consumed.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the code set was generated.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["totp", "digest"], name="dtn_backupcode_unique_digest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Backup code ({'used' if self.is_used else 'unused'})"
+
+
+class UsedChallenge(models.Model):
+    """Nonce of a login challenge token that was redeemed; a token works only once."""
+
+    nonce = models.CharField(max_length=64, unique=True, help_text="Hex nonce of the redeemed token.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="User the token was issued to.",
+    )
+    expires_at = models.DateTimeField(
+        db_index=True, help_text="After this the token is expired anyway and the row can be purged."
+    )
+
+    def __str__(self) -> str:
+        return "Redeemed challenge"

@@ -1,0 +1,285 @@
+"""Enrollment, code verification (replay guard + database lockout) and backup codes."""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable, Optional
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .. import core
+from ..conf import conf
+from ..models import BackupCode, Totp
+from . import keys
+from .errors import AlreadyConfirmed, AlreadyEnrolled, InvalidCode, LockedOut, NotEnrolled  # noqa: F401 (re-exported)
+
+logger = logging.getLogger("django_totp_native")
+
+#: Longest input looked at; anything longer cannot be a code and is rejected unread.
+MAX_CODE_INPUT = 128
+
+OnSuccess = Optional[Callable[[Totp], None]]
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    """What a user needs to add the account to an authenticator app (shown once)."""
+
+    svg: str
+    otpauth_uri: str
+    secret: str
+
+
+# Lookups ----------------------------------------------------------------------------
+
+
+def get_device(user) -> Optional[Totp]:
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+        return None
+    return Totp.objects.filter(user_id=user.pk).first()
+
+
+def is_enabled(user) -> bool:
+    """True when the user has a confirmed TOTP device."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+        return False
+    return Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=False).exists()
+
+
+def _require_device(user, *, confirmed: Optional[bool] = None) -> Totp:
+    device = get_device(user)
+    if device is None:
+        raise NotEnrolled()
+    if confirmed is True and not device.is_confirmed:
+        raise NotEnrolled("TOTP is not enabled for this user.")
+    return device
+
+
+# Enrollment -------------------------------------------------------------------------
+
+
+def start_enrollment(user) -> Enrollment:
+    """Create a pending device with a fresh secret; the caller shows the result once."""
+    if Totp.objects.filter(user_id=user.pk).exists():
+        raise AlreadyEnrolled()
+    secret = core.random_secret()
+    sealed = keys.fernet().encrypt(secret.encode("ascii"))
+    try:
+        with transaction.atomic():
+            Totp.objects.create(user=user, secret_key=_text(sealed))
+    except IntegrityError:
+        raise AlreadyEnrolled() from None
+    uri = core.provisioning_uri(
+        secret,
+        user.get_username(),
+        conf.ISSUER,
+        algorithm=conf.ALGORITHM,
+        digits=conf.DIGITS,
+        period=conf.PERIOD,
+    )
+    return Enrollment(svg=core.qr_svg(uri), otpauth_uri=uri, secret=secret)
+
+
+def confirm_enrollment(user, code) -> list[str]:
+    """Confirm a pending device with a valid code; returns the new backup codes (shown once)."""
+    device = _require_device(user)
+    if device.is_confirmed:
+        raise AlreadyConfirmed()
+    issued: list[str] = []
+
+    def finish(dev: Totp) -> None:
+        if Totp.objects.filter(pk=dev.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now()) != 1:
+            raise AlreadyConfirmed()
+        issued.extend(_replace_backup_codes(dev))
+
+    if not verify_totp(user, code, on_success=finish, device=device):
+        raise InvalidCode()
+    return issued
+
+
+def disable(user) -> None:
+    """Delete the device and its backup codes."""
+    with transaction.atomic():
+        deleted, _ = Totp.objects.filter(user_id=user.pk).delete()
+    if not deleted:
+        raise NotEnrolled()
+
+
+def store_codes(user, codes: list[str]) -> list[str]:
+    """Replace the user's backup codes with the given plaintext codes (stored as digests)."""
+    device = _require_device(user)
+    key = keys.backup_digest_keys()[0]
+    rows = [BackupCode(totp=device, digest=core.backup_code_digest(key, c)) for c in codes]
+    with transaction.atomic():
+        BackupCode.objects.filter(totp=device).delete()
+        BackupCode.objects.bulk_create(rows)
+    return list(codes)
+
+
+def rotate_codes(user) -> list[str]:
+    """Replace every backup code of a confirmed device with a fresh set, atomically."""
+    device = _require_device(user, confirmed=True)
+    return _replace_backup_codes(device)
+
+
+def _replace_backup_codes(device: Totp) -> list[str]:
+    codes = list(core.generate_backup_codes(count=conf.MAX_BACKUP_CODES))
+    key = keys.backup_digest_keys()[0]
+    rows = [BackupCode(totp=device, digest=core.backup_code_digest(key, c)) for c in codes]
+    with transaction.atomic():
+        BackupCode.objects.filter(totp=device).delete()
+        BackupCode.objects.bulk_create(rows)
+    return codes
+
+
+# Verification -----------------------------------------------------------------------
+
+
+def verify_totp(user, code, *, on_success: OnSuccess = None, device: Optional[Totp] = None) -> bool:
+    """Check a TOTP code once: True at most once per time step.
+
+    The matched step is recorded by one conditional UPDATE (``last_used_step < step``),
+    so of any number of concurrent requests with the same code exactly one succeeds.
+    ``on_success`` runs inside the same transaction; if it raises, nothing is consumed.
+    Raises NotEnrolled, or LockedOut while backoff or the hard lock applies.
+    """
+    device = device or _require_device(user)
+    if not _well_formed_otp(code):
+        return False
+    _reserve_attempt(device.pk)
+    try:
+        step = _match_step(device, code)
+        ok = False
+        if step is not None:
+            with transaction.atomic():
+                ok = (
+                    Totp.objects.filter(pk=device.pk, last_used_step__lt=step).update(
+                        last_used_step=step, failed_attempts=0, next_attempt_at=None
+                    )
+                    == 1
+                )
+                if ok and on_success is not None:
+                    on_success(device)
+    except BaseException:
+        _record_failure(device.pk)
+        raise
+    if not ok:
+        _record_failure(device.pk)
+    return ok
+
+
+def verify_backup(user, code, *, on_success: OnSuccess = None, device: Optional[Totp] = None) -> bool:
+    """Consume a backup code: one conditional UPDATE on its digest (``is_used = false``)."""
+    device = device or _require_device(user)
+    digests = _backup_digests(code)
+    if not digests:
+        return False
+    _reserve_attempt(device.pk)
+    ok = False
+    try:
+        with transaction.atomic():
+            ok = (
+                BackupCode.objects.filter(totp_id=device.pk, digest__in=digests, is_used=False).update(
+                    is_used=True, used_at=timezone.now()
+                )
+                >= 1
+            )
+            if ok:
+                Totp.objects.filter(pk=device.pk).update(failed_attempts=0, next_attempt_at=None)
+                if on_success is not None:
+                    on_success(device)
+    except BaseException:
+        _record_failure(device.pk)
+        raise
+    if not ok:
+        _record_failure(device.pk)
+    return ok
+
+
+def clear_lockout(user) -> bool:
+    """Administrator action: forget failed attempts and lift backoff and hard lock."""
+    return bool(Totp.objects.filter(user_id=user.pk).update(failed_attempts=0, next_attempt_at=None))
+
+
+def is_locked(device: Totp) -> bool:
+    return device.failed_attempts >= conf.MAX_FAILURES
+
+
+def _well_formed_otp(code) -> bool:
+    # A string that cannot be a code is rejected without touching the database, so junk
+    # input neither consumes attempts nor changes state.
+    if not isinstance(code, str) or not code or len(code) > MAX_CODE_INPUT:
+        return False
+    text = "".join(unicodedata.normalize("NFKC", code).split())
+    return len(text) == conf.DIGITS and text.isascii() and text.isdigit()
+
+
+def _backup_digests(code) -> list[str]:
+    if not isinstance(code, str) or not code or len(code) > MAX_CODE_INPUT or "\x00" in code:
+        return []
+    try:
+        normalized = core.normalize_backup_code(code)
+    except (ValueError, TypeError):
+        return []
+    if not (normalized.isascii() and normalized.isalnum()):
+        return []
+    return [core.backup_code_digest(k, code) for k in keys.backup_digest_keys()]
+
+
+def _match_step(device: Totp, code: str) -> Optional[int]:
+    try:
+        return core.totp_match_sealed(
+            keys.fernet(),
+            device.secret_key,
+            code,
+            time.time(),
+            period=conf.PERIOD,
+            digits=conf.DIGITS,
+            algorithm=conf.ALGORITHM,
+            window=conf.TOLERANCE,
+            after_step=device.last_used_step,
+        )
+    except core.InvalidToken:
+        logger.error(
+            "The TOTP secret of user id %s cannot be decrypted with any TOTP_ENCRYPTION_KEY.",
+            device.user_id,
+        )
+        return None
+
+
+def _reserve_attempt(device_pk) -> None:
+    # Counted before the check, in one conditional UPDATE, so concurrent guesses can never
+    # exceed TOTP_MAX_FAILURES; a success resets the counter.
+    now = timezone.now()
+    reserved = (
+        Totp.objects.filter(pk=device_pk, failed_attempts__lt=conf.MAX_FAILURES)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(failed_attempts=F("failed_attempts") + 1)
+    )
+    if reserved:
+        return
+    row = Totp.objects.filter(pk=device_pk).values("failed_attempts", "next_attempt_at").first()
+    if row is None:
+        raise NotEnrolled()
+    if row["failed_attempts"] >= conf.MAX_FAILURES:
+        raise LockedOut(None)
+    wait = (row["next_attempt_at"] - now).total_seconds() if row["next_attempt_at"] else 0
+    raise LockedOut(max(wait, 0))
+
+
+def _record_failure(device_pk) -> None:
+    failures = Totp.objects.filter(pk=device_pk).values_list("failed_attempts", flat=True).first()
+    if failures is None or failures < conf.BACKOFF_AFTER:
+        return
+    delay = min(conf.BACKOFF_BASE * (2 ** min(failures - conf.BACKOFF_AFTER, 30)), conf.BACKOFF_MAX)
+    Totp.objects.filter(pk=device_pk).update(next_attempt_at=timezone.now() + timedelta(seconds=delay))
+
+
+def _text(value) -> str:
+    return value.decode("ascii") if isinstance(value, bytes) else value

@@ -1,0 +1,59 @@
+"""Exceptions raised by the services; views map them to HTTP answers."""
+
+
+class TotpError(ValueError):
+    """Base class. A ValueError, like django-totp's errors, with a message safe to show."""
+
+    code = "totp_error"
+
+
+class NotEnrolled(TotpError):
+    code = "not_enrolled"
+
+    def __init__(self, message="User does not have an associated TOTP secret."):
+        super().__init__(message)
+
+
+class AlreadyEnrolled(TotpError):
+    code = "already_enrolled"
+
+    def __init__(self, message="TOTP already exists for this user."):
+        super().__init__(message)
+
+
+class AlreadyConfirmed(TotpError):
+    code = "already_confirmed"
+
+    def __init__(self, message="Backup codes already exist for this user."):
+        super().__init__(message)
+
+
+class InvalidCode(TotpError):
+    code = "invalid_code"
+
+    def __init__(self, message="Invalid TOTP code."):
+        super().__init__(message)
+
+
+class LockedOut(TotpError):
+    """Too many failed codes: either a backoff delay (retry_after seconds) or a hard lock."""
+
+    code = "locked_out"
+
+    def __init__(self, retry_after=None):
+        self.retry_after = retry_after
+        if retry_after is None:
+            message = (
+                "Too many failed attempts: two-factor verification is locked. "
+                "Ask an administrator to unlock it, or use account recovery."
+            )
+        else:
+            message = f"Too many failed attempts. Try again in {int(retry_after) + 1} seconds."
+        super().__init__(message)
+
+
+class InvalidChallenge(TotpError):
+    code = "invalid_challenge"
+
+    def __init__(self, message="Invalid or expired challenge token."):
+        super().__init__(message)

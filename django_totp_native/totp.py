@@ -1,0 +1,36 @@
+"""django-totp compatible TOTP lifecycle helpers (thin names over the services)."""
+
+from . import core
+from .services import devices
+
+
+def generate_totp_secret() -> str:
+    """A new random base32 secret (160 bits, unpadded)."""
+    return core.random_secret()
+
+
+def verify_totp_code(user, input_code) -> bool:
+    """True when the code is valid and was not used before (each code works once).
+
+    Raises ValueError when the user has no TOTP secret. While the user is locked out
+    after too many failures the answer is False.
+    """
+    try:
+        return devices.verify_totp(user, input_code)
+    except devices.LockedOut:
+        return False
+
+
+def create_totp_setup(user) -> str:
+    """Start enrollment and return the QR code SVG (ValueError if TOTP already exists)."""
+    return devices.start_enrollment(user).svg
+
+
+def confirm_totp_setup(user, input_code) -> list:
+    """Confirm enrollment with a valid code and return the new backup codes."""
+    return devices.confirm_enrollment(user, input_code)
+
+
+def disable_totp(user) -> None:
+    """Remove the user's TOTP secret and backup codes (ValueError if there is none)."""
+    devices.disable(user)

@@ -1,0 +1,190 @@
+"""DRF views: enrollment, management and recovery. Thin: every flow lives in services."""
+
+import logging
+
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from . import signals
+from .conf import conf
+from .email import TotpDisabledEmail, TotpRecoveryEmail
+from .serializers import (
+    BackupCodeListSerializer,
+    EmptySerializer,
+    SecondFactorSerializer,
+    TotpConfirmRequestSerializer,
+    TotpCreateResponseSerializer,
+    TotpRecoveryConfirmSerializer,
+    TotpRecoveryRequestSerializer,
+)
+from .services import devices, recovery
+from .services.errors import InvalidCode, LockedOut, TotpError
+from .throttle import TotpAnonThrottle, TotpUserThrottle
+
+logger = logging.getLogger("django_totp_native")
+
+RECOVERY_SENT = "If an account with that email exists and has TOTP enabled, a recovery email has been sent."
+STEP_UP_REQUIRED = "A current TOTP code (otp_code) or a backup code (backup_code) is required for this change."
+
+
+def _first_message(data):
+    if isinstance(data, dict):
+        for value in data.values():
+            message = _first_message(value)
+            if message:
+                return message
+        return None
+    if isinstance(data, (list, tuple)):
+        for value in data:
+            message = _first_message(value)
+            if message:
+                return message
+        return None
+    return str(data) if data else None
+
+
+class DetailErrorsMixin:
+    """Every error answer has a "detail" string (field errors are kept alongside it)."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, LockedOut):
+            headers = {}
+            if exc.retry_after is not None:
+                headers["Retry-After"] = str(int(exc.retry_after) + 1)
+            return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
+        if isinstance(exc, TotpError):
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        response = super().handle_exception(exc)
+        if response is not None and response.status_code >= 400:
+            if isinstance(response.data, dict) and "detail" not in response.data:
+                response.data["detail"] = _first_message(response.data) or "Invalid request."
+            elif isinstance(response.data, list):
+                response.data = {"detail": _first_message(response.data) or "Invalid request."}
+        return response
+
+
+def _body(request) -> dict:
+    data = request.data
+    return data if hasattr(data, "get") and not isinstance(data, (str, bytes)) else {}
+
+
+def require_step_up(request, user) -> None:
+    """With TOTP_REQUIRE_CODE_FOR_CHANGES, a confirmed device needs a fresh code to change."""
+    if not conf.REQUIRE_CODE_FOR_CHANGES or not devices.is_enabled(user):
+        return
+    data = _body(request)
+    if not data.get("otp_code") and not data.get("backup_code"):
+        raise InvalidCode(STEP_UP_REQUIRED)
+    serializer = SecondFactorSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    otp_code, backup_code = serializer.validated_data["otp_code"], serializer.validated_data["backup_code"]
+    ok = devices.verify_totp(user, otp_code) if otp_code else devices.verify_backup(user, backup_code)
+    if not ok:
+        signals.totp_verification_failed.send_robust(
+            sender=TotpViewSet, request=request, user=user, reason="step_up"
+        )
+        raise InvalidCode("Invalid 2FA code.")
+
+
+class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
+    """Enrollment and management of the signed-in user's TOTP device."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
+
+    def get_serializer_class(self):
+        return {
+            "enroll": TotpCreateResponseSerializer,
+            "confirm": TotpConfirmRequestSerializer,
+            "rotate_backup_codes": BackupCodeListSerializer,
+        }.get(self.action, EmptySerializer)
+
+    # "enroll" because GenericViewSet reserves "create"; the URL is still totp/create/.
+    @action(detail=False, methods=["post"], url_path="create", url_name="create")
+    def enroll(self, request):
+        enrollment = devices.start_enrollment(request.user)
+        data = {"svg": enrollment.svg, "otpauth_uri": enrollment.otpauth_uri, "secret": enrollment.secret}
+        return Response(self.get_serializer(data).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=False, methods=["post"])
+    def confirm(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            codes = devices.confirm_enrollment(request.user, serializer.validated_data["input_code"])
+        except InvalidCode:
+            signals.totp_verification_failed.send_robust(
+                sender=self.__class__, request=request, user=request.user, reason="confirm"
+            )
+            raise
+        signals.totp_created.send_robust(sender=self.__class__, request=request, user=request.user)
+        return Response(self.get_serializer({"backup_codes": codes}).data, status=status.HTTP_200_OK)
+
+    @action(detail=False, methods=["post"])
+    def disable(self, request):
+        if devices.get_device(request.user) is None:
+            raise devices.NotEnrolled()
+        require_step_up(request, request.user)
+        devices.disable(request.user)
+        signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=False, methods=["post"])
+    def rotate_backup_codes(self, request):
+        device = devices.get_device(request.user)
+        if device is None:
+            raise devices.NotEnrolled()
+        if not device.is_confirmed:
+            raise devices.NotEnrolled("TOTP is not enabled for this user.")
+        require_step_up(request, request.user)
+        codes = devices.rotate_codes(request.user)
+        signals.backup_codes_rotated.send_robust(sender=self.__class__, request=request, user=request.user)
+        return Response(self.get_serializer({"backup_codes": codes}).data, status=status.HTTP_200_OK)
+
+
+class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
+    """Recovery for users who lost their device: an e-mailed link plus the password."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
+
+    def get_serializer_class(self):
+        if self.action == "recovery_confirm":
+            return TotpRecoveryConfirmSerializer
+        return TotpRecoveryRequestSerializer
+
+    @action(detail=False, methods=["post"], url_path="recovery")
+    def recovery(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = recovery.find_recoverable_user(serializer.validated_data["email"])
+        if user is not None:
+            try:
+                TotpRecoveryEmail(request=request, context={"user": user}).send([getattr(user, user.get_email_field_name())])
+            except Exception:
+                # Same answer either way, so the response cannot reveal the account.
+                logger.exception("Sending the TOTP recovery e-mail to user id %s failed.", user.pk)
+        return Response({"detail": RECOVERY_SENT, "details": RECOVERY_SENT}, status=status.HTTP_200_OK)
+
+    @action(detail=False, methods=["post"], url_path="recovery_confirm")
+    def recovery_confirm(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            user = recovery.check_link(data["uid"], data["token"], data["password"])
+        except recovery.RecoveryError as exc:
+            return Response({"detail": str(exc), "message": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            devices.disable(user)
+        except devices.NotEnrolled:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        signals.totp_recovery_succeeded.send_robust(sender=self.__class__, request=request, user=user)
+        signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=user)
+        try:
+            TotpDisabledEmail(request=request, context={"user": user}).send([getattr(user, user.get_email_field_name())])
+        except Exception:
+            logger.exception("Sending the TOTP-disabled e-mail to user id %s failed.", user.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

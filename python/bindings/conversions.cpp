@@ -1,0 +1,75 @@
+// Argument conversions shared by the register_*.cpp files.
+#include <cmath>
+#include <string>
+
+#include "registers.hpp"
+
+namespace totp_native::bindings {
+
+std::string_view bytes_view(const py::handle& obj, const char* what) {
+  if (PyBytes_Check(obj.ptr())) {
+    return {PyBytes_AS_STRING(obj.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(obj.ptr()))};
+  }
+  if (PyByteArray_Check(obj.ptr())) {
+    return {PyByteArray_AS_STRING(obj.ptr()),
+            static_cast<std::size_t>(PyByteArray_GET_SIZE(obj.ptr()))};
+  }
+  throw py::type_error(std::string(what) + " must be bytes, not " +
+                       std::string(py::str(py::type::of(obj).attr("__name__"))));
+}
+
+std::string_view bytes_or_str_view(const py::handle& obj, const char* what) {
+  if (PyUnicode_Check(obj.ptr())) {
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
+    if (data == nullptr) {
+      // Lone surrogates cannot be UTF-8: a value error, not an internal failure.
+      PyErr_Clear();
+      throw py::value_error(std::string(what) + " must be valid Unicode text (no lone surrogates)");
+    }
+    return {data, static_cast<std::size_t>(size)};
+  }
+  if (PyBytes_Check(obj.ptr()) || PyByteArray_Check(obj.ptr())) return bytes_view(obj, what);
+  throw py::type_error(std::string(what) + " must be bytes or str, not " +
+                       std::string(py::str(py::type::of(obj).attr("__name__"))));
+}
+
+double unix_time(const py::handle& obj, const char* what) {
+  if (obj.is_none()) {
+    return py::module_::import("time").attr("time")().cast<double>();
+  }
+  if (PyBool_Check(obj.ptr()) || !(PyLong_Check(obj.ptr()) || PyFloat_Check(obj.ptr()))) {
+    throw py::type_error(std::string(what) + " must be an int or float (Unix seconds), not " +
+                         std::string(py::str(py::type::of(obj).attr("__name__"))));
+  }
+  const double value = PyFloat_Check(obj.ptr()) ? PyFloat_AS_DOUBLE(obj.ptr())
+                                                : PyLong_AsDouble(obj.ptr());
+  if (PyErr_Occurred()) {
+    PyErr_Clear();
+    throw py::value_error(std::string(what) + " is out of range");
+  }
+  // Far beyond any real clock; also keeps step arithmetic well inside int64.
+  if (!std::isfinite(value) || std::fabs(value) > 1e15) {
+    throw py::value_error(std::string(what) + " must be a finite time within ±1e15 seconds");
+  }
+  return value;
+}
+
+std::int64_t whole_seconds(const py::handle& obj, const char* what) {
+  if (obj.is_none()) {
+    return static_cast<std::int64_t>(py::module_::import("time").attr("time")().cast<double>());
+  }
+  if (PyBool_Check(obj.ptr()) || !PyLong_Check(obj.ptr())) {
+    if (PyFloat_Check(obj.ptr())) return static_cast<std::int64_t>(unix_time(obj, what));
+    throw py::type_error(std::string(what) + " must be an int (Unix seconds), not " +
+                         std::string(py::str(py::type::of(obj).attr("__name__"))));
+  }
+  int overflow = 0;
+  const long long value = PyLong_AsLongLongAndOverflow(obj.ptr(), &overflow);
+  if (overflow != 0 || value > 1'000'000'000'000'000LL || value < -1'000'000'000'000'000LL) {
+    throw py::value_error(std::string(what) + " must be within ±1e15 seconds");
+  }
+  return static_cast<std::int64_t>(value);
+}
+
+}  // namespace totp_native::bindings

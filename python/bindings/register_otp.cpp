@@ -1,0 +1,165 @@
+#include <pybind11/stl.h>
+
+#include "registers.hpp"
+#include "totp_native/encoding.hpp"
+#include "totp_native/errors.hpp"
+#include "totp_native/fernet.hpp"
+#include "totp_native/otp.hpp"
+#include "totp_native/sealed.hpp"
+
+namespace totp_native::bindings {
+
+namespace {
+
+// OtpKey holds a key argument: bytes are used as they are (the Python object already
+// holds them); str is a base32 secret, decoded into a buffer that is wiped afterwards.
+struct OtpKey {
+  SecureBuffer decoded;
+  std::span<const std::uint8_t> bytes;
+
+  explicit OtpKey(const py::handle& key) {
+    if (PyUnicode_Check(key.ptr())) {
+      decoded = base32_decode(bytes_or_str_view(key, "key"));
+      bytes = decoded.span();
+    } else {
+      bytes = as_bytes(bytes_view(key, "key (raw bytes, or a base32 str)"));
+    }
+  }
+};
+
+OtpParams make_params(std::int64_t period, int digits, const std::string& algorithm,
+                      std::int64_t t0, int window) {
+  OtpParams params;
+  params.algorithm = parse_hash_algorithm(algorithm);
+  params.digits = digits;
+  params.period = period;
+  params.t0 = t0;
+  params.window = window;
+  params.validate();
+  return params;
+}
+
+// code_text returns the code as text, or nullopt for anything that is not a str (which
+// can never match): verification answers "no", it does not raise, for hostile input.
+std::optional<std::string_view> code_text(const py::handle& code) {
+  if (!PyUnicode_Check(code.ptr())) return std::nullopt;
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(code.ptr(), &size);
+  if (data == nullptr) {
+    PyErr_Clear();
+    return std::nullopt;
+  }
+  return std::string_view(data, static_cast<std::size_t>(size));
+}
+
+FernetKeyRing key_ring(const py::handle& fernet) {
+  if (py::isinstance<FernetKeyRing>(fernet)) return fernet.cast<const FernetKeyRing&>();
+  if (py::isinstance<FernetKey>(fernet)) return FernetKeyRing({fernet.cast<const FernetKey&>()});
+  throw py::type_error("fernet must be a django_totp_native.core Fernet or MultiFernet");
+}
+
+py::object step_or_none(std::optional<std::int64_t> step) {
+  if (!step) return py::none();
+  return py::int_(*step);
+}
+
+}  // namespace
+
+void register_otp(py::module_& m) {
+  m.def(
+      "hotp",
+      [](const py::object& key, long long counter, int digits, const std::string& algorithm) {
+        if (counter < 0) throw py::value_error("counter must be >= 0");
+        const OtpKey k(key);
+        return hotp(k.bytes, static_cast<std::uint64_t>(counter), digits,
+                    parse_hash_algorithm(algorithm));
+      },
+      py::arg("key"), py::arg("counter"), py::arg("digits") = 6, py::arg("algorithm") = "SHA1",
+      R"doc(Return the HOTP value (RFC 4226) of ``key`` at ``counter`` as a zero-padded string.
+
+``key`` is the raw key (bytes) or a base32 secret (str). ``digits`` 6..8, ``algorithm``
+"SHA1", "SHA256" or "SHA512"; anything else raises ValueError.)doc");
+
+  m.def(
+      "totp",
+      [](const py::object& key, const py::object& for_time, std::int64_t period, int digits,
+         const std::string& algorithm, std::int64_t t0) {
+        const OtpKey k(key);
+        return totp(k.bytes, unix_time(for_time, "for_time"),
+                    make_params(period, digits, algorithm, t0, 0));
+      },
+      py::arg("key"), py::arg("for_time"), py::arg("period") = 30, py::arg("digits") = 6,
+      py::arg("algorithm") = "SHA1", py::arg("t0") = 0,
+      R"doc(Return the TOTP value (RFC 6238) of ``key`` at Unix time ``for_time``.
+
+``key`` is bytes (raw) or str (base32). ``for_time`` is an int or float (None: now).
+Raises ValueError for bad parameters or a time before ``t0``.)doc");
+
+  m.def(
+      "totp_match",
+      [](const py::object& key, const py::object& code, const py::object& for_time,
+         std::int64_t period, int digits, const std::string& algorithm, std::int64_t t0,
+         int window, std::int64_t after_step) {
+        const OtpParams params = make_params(period, digits, algorithm, t0, window);
+        const double when = unix_time(for_time, "for_time");
+        const OtpKey k(key);
+        const auto text = code_text(code);
+        if (!text) return py::object(py::none());
+        return step_or_none(totp_match(k.bytes, *text, when, params, after_step));
+      },
+      py::arg("key"), py::arg("code"), py::arg("for_time"), py::kw_only(),
+      py::arg("period") = 30, py::arg("digits") = 6, py::arg("algorithm") = "SHA1",
+      py::arg("t0") = 0, py::arg("window") = 1, py::arg("after_step") = -1,
+      R"doc(Return the time step at which ``code`` is valid for ``key``, or None.
+
+Steps within ``window`` of ``for_time``'s step are tried; only steps greater than
+``after_step`` (the last step accepted for this key: the replay floor) count, and the
+nearest to now wins. ``code`` is NFKC-normalised with whitespace ignored and must then
+be exactly ``digits`` ASCII digits; anything else (including non-str) gives None, never
+an exception. Bad parameters raise ValueError.)doc");
+
+  m.def(
+      "totp_match_sealed",
+      [](const py::object& fernet, const py::object& sealed_secret, const py::object& code,
+         const py::object& for_time, std::int64_t period, int digits,
+         const std::string& algorithm, std::int64_t t0, int window, std::int64_t after_step) {
+        const OtpParams params = make_params(period, digits, algorithm, t0, window);
+        const double when = unix_time(for_time, "for_time");
+        const FernetKeyRing keys = key_ring(fernet);
+        const std::string_view token = bytes_or_str_view(sealed_secret, "sealed_secret");
+        const auto text = code_text(code);
+        if (!text) return py::object(py::none());
+        return step_or_none(totp_match_sealed(keys, token, *text, when, params, after_step));
+      },
+      py::arg("fernet"), py::arg("sealed_secret"), py::arg("code"), py::arg("for_time"),
+      py::kw_only(), py::arg("period") = 30, py::arg("digits") = 6,
+      py::arg("algorithm") = "SHA1", py::arg("t0") = 0, py::arg("window") = 1,
+      py::arg("after_step") = -1,
+      R"doc(totp_match against a Fernet-sealed base32 secret, in one native call.
+
+``fernet`` is a Fernet or MultiFernet; ``sealed_secret`` the token (as django-totp
+stores it). The plaintext secret never becomes a Python object and is wiped. Raises
+InvalidToken when no key decrypts it; otherwise as totp_match.)doc");
+
+  m.def(
+      "provisioning_uri",
+      [](const std::string& secret, const std::string& account,
+         const std::optional<std::string>& issuer, const std::string& algorithm, int digits,
+         std::int64_t period, const std::optional<std::string>& image) {
+        std::optional<std::string_view> issuer_view, image_view;
+        if (issuer) issuer_view = *issuer;
+        if (image) image_view = *image;
+        return provisioning_uri(secret, account, issuer_view, parse_hash_algorithm(algorithm),
+                                digits, period, image_view);
+      },
+      py::arg("secret"), py::arg("account"), py::arg("issuer") = py::none(), py::kw_only(),
+      py::arg("algorithm") = "SHA1", py::arg("digits") = 6, py::arg("period") = 30,
+      py::arg("image") = py::none(),
+      R"doc(Return the otpauth://totp/ Key URI for an authenticator app.
+
+The issuer is both the label prefix and the ``issuer`` parameter; default-valued
+parameters are omitted. Raises ValueError for an empty account, a ':' in the issuer,
+an invalid base32 secret or bad parameters.)doc");
+}
+
+}  // namespace totp_native::bindings

@@ -1,0 +1,1 @@
+"""Shared by the core tests (no database) and the Django app tests (tests/app/)."""
