@@ -10,7 +10,7 @@ JOBS ?= 2
 LOCK := flock build/.lock
 
 .PHONY: all system venv build ctest sanitize pytest test bench stubs stubs-check \
-        wheel-check demo clean
+        migrations-check wheel-check demo clean
 
 all: build
 
@@ -35,21 +35,25 @@ ctest: system
 	@mkdir -p build
 	$(LOCK) bash -c 'cmake -S . -B build/ctest -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DTOTP_NATIVE_BUILD_TESTS=ON -DTOTP_NATIVE_BUILD_PYTHON=OFF -DTOTP_NATIVE_WERROR=ON >/dev/null \
-	  && cmake --build build/ctest -j$(JOBS)'
+	  && cmake --build build/ctest -j$(JOBS) -- --no-print-directory -s'
 	ctest --test-dir build/ctest --output-on-failure
 
 sanitize: system
 	@mkdir -p build
 	$(LOCK) bash -c 'cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug \
 	  -DTOTP_NATIVE_BUILD_TESTS=ON -DTOTP_NATIVE_BUILD_PYTHON=OFF -DTOTP_NATIVE_SANITIZE=ON \
-	  -DTOTP_NATIVE_WERROR=ON >/dev/null && cmake --build build/sanitize -j$(JOBS)'
+	  -DTOTP_NATIVE_WERROR=ON >/dev/null && cmake --build build/sanitize -j$(JOBS) -- --no-print-directory -s'
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir build/sanitize --output-on-failure
 
 pytest: build
 	$(VENV)/bin/pytest
 
-test: ctest pytest stubs-check
+test: ctest pytest stubs-check migrations-check
+
+# Models and migrations must agree (a missing migration fails CI).
+migrations-check: build
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m django makemigrations --check --dry-run
 
 bench: build
 	$(PY) tests/benchmarks/bench_core.py
@@ -64,11 +68,13 @@ stubs-check: build
 # Proves a plain `pip install .` (what users run) yields a working core: builds the wheel,
 # installs it into a scratch venv and runs the core tests against that installation.
 wheel-check: venv
-	rm -rf build/wheel-check && mkdir -p build/wheel-check
+	rm -rf build/wheel-check && mkdir -p build/wheel-check/suite
 	$(LOCK) $(PIP) wheel -q --no-build-isolation --no-deps . -w build/wheel-check/dist
 	$(PYTHON) -m venv build/wheel-check/venv
-	build/wheel-check/venv/bin/pip install -q build/wheel-check/dist/*.whl pytest hypothesis cryptography pyotp qrcode
-	cd build/wheel-check && venv/bin/python -c "import django_totp_native.core as c; print('wheel OK:', c.__name__, c.totp(b'12345678901234567890', 59, digits=8))"
+	build/wheel-check/venv/bin/pip install -q build/wheel-check/dist/*.whl \
+	  pytest hypothesis cryptography pyotp qrcode
+	cp -r tests/core tests/vectors build/wheel-check/suite/
+	cd build/wheel-check && venv/bin/python -m pytest -q -p no:cacheprovider suite/core
 
 demo: build
 	@echo "The example project arrives with the Django app (issue: admin, session pages and example project)."

@@ -20,7 +20,9 @@ constexpr std::array<std::int8_t, 256> make_decode_table(const char* alphabet, i
   for (int i = 0; i < size; ++i) {
     const auto c = static_cast<unsigned char>(alphabet[i]);
     table[c] = static_cast<std::int8_t>(i);
-    if (case_insensitive && c >= 'A' && c <= 'Z') table[c - 'A' + 'a'] = static_cast<std::int8_t>(i);
+    if (case_insensitive && c >= 'A' && c <= 'Z') {
+      table[static_cast<std::size_t>(c - 'A' + 'a')] = static_cast<std::int8_t>(i);
+    }
   }
   return table;
 }

@@ -74,7 +74,7 @@ int max_bytes(QrEcc ecc) {
 void check_border(int border) {
   if (border < 0 || border > kMaxBorder) {
     throw InvalidArgument("QR border must be 0.." + std::to_string(kMaxBorder) +
-                          " modules, got " + std::to_string(border));
+                          " modules (4 is the standard quiet zone)");
   }
 }
 
@@ -87,10 +87,13 @@ bool is_hex_digit(char c) {
 void check_colour(std::string_view colour, const char* what) {
   const bool shape_ok = (colour.size() == 4 || colour.size() == 7) && colour[0] == '#';
   bool digits_ok = shape_ok;
-  for (std::size_t i = 1; digits_ok && i < colour.size(); ++i) digits_ok = is_hex_digit(colour[i]);
+  for (std::size_t i = 1; digits_ok && i < colour.size(); ++i) {
+    digits_ok = is_hex_digit(colour[i]);
+  }
   if (!digits_ok) {
     throw InvalidArgument(std::string("QR ") + what +
-                          " colour must be \"#rgb\" or \"#rrggbb\" (hex digits), e.g. \"#000000\"");
+                          " colour must be \"#rgb\" or \"#rrggbb\" (hex digits), e.g. "
+                          "\"#000000\"");
   }
 }
 
@@ -111,14 +114,15 @@ void put_be32(std::vector<std::uint8_t>& out, std::uint32_t value) {
   out.push_back(static_cast<std::uint8_t>(value));
 }
 
-void put_png_chunk(std::vector<std::uint8_t>& out, const char (&type)[5], const std::uint8_t* data,
-                   std::size_t size) {
+void put_png_chunk(std::vector<std::uint8_t>& out, const char (&type)[5],
+                   const std::uint8_t* data, std::size_t size) {
   put_be32(out, static_cast<std::uint32_t>(size));
   const std::size_t type_at = out.size();
   out.insert(out.end(), type, type + 4);
   if (size > 0) out.insert(out.end(), data, data + size);
   const std::size_t crc_size = out.size() - type_at;
-  const uLong crc = crc32(crc32(0L, Z_NULL, 0), out.data() + type_at, static_cast<uInt>(crc_size));
+  const uLong crc =
+      crc32(crc32(0L, Z_NULL, 0), out.data() + type_at, static_cast<uInt>(crc_size));
   put_be32(out, static_cast<std::uint32_t>(crc));
 }
 
@@ -148,10 +152,12 @@ QrEcc parse_qr_ecc(std::string_view name) {
 
 QrMatrix qr_encode(std::string_view data, QrEcc ecc) {
   if (data.empty()) throw InvalidArgument("QR data must not be empty");
-  const std::string too_long = "QR data is too long: " + std::to_string(data.size()) +
-                               " bytes; at most " + std::to_string(max_bytes(ecc)) +
-                               " fit in one symbol at error correction level " + ecc_letter(ecc);
-  if (data.size() > static_cast<std::size_t>(INT_MAX)) throw InvalidArgument(too_long);
+  const auto too_long = [&] {
+    return InvalidArgument("QR data is too long: " + std::to_string(data.size()) +
+                           " bytes; at most " + std::to_string(max_bytes(ecc)) +
+                           " fit in one symbol at error correction level " + ecc_letter(ecc));
+  };
+  if (data.size() > static_cast<std::size_t>(INT_MAX)) throw too_long();
 
   errno = 0;
   const QrcodePtr code(QRcode_encodeData(static_cast<int>(data.size()),
@@ -159,7 +165,7 @@ QrMatrix qr_encode(std::string_view data, QrEcc ecc) {
                                          0, to_qrencode_level(ecc)));
   if (!code) {
     const int error = errno;
-    if (error == ERANGE) throw InvalidArgument(too_long);
+    if (error == ERANGE) throw too_long();
     if (error == ENOMEM) throw std::bad_alloc();
     throw Error("libqrencode failed to encode the QR data (errno " + std::to_string(error) + ")");
   }
@@ -169,7 +175,8 @@ QrMatrix qr_encode(std::string_view data, QrEcc ecc) {
 
   QrMatrix matrix;
   matrix.size = code->width;
-  const std::size_t cells = static_cast<std::size_t>(code->width) * static_cast<std::size_t>(code->width);
+  const auto width = static_cast<std::size_t>(code->width);
+  const std::size_t cells = width * width;
   matrix.dark.resize(cells);
   // libqrencode packs flags in each byte; bit 0 alone says whether the module is dark.
   for (std::size_t i = 0; i < cells; ++i) {
@@ -186,10 +193,13 @@ std::string qr_svg(std::string_view data, QrEcc ecc, int border, std::string_vie
   const QrMatrix matrix = qr_encode(data, ecc);
   const int size = matrix.size;
   const int extent = size + 2 * border;  // <= 177 + 128: three digits
+  const auto row_at = [&](int y) {
+    return matrix.dark.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(size);
+  };
 
   std::size_t runs = 0;
   for (int y = 0; y < size; ++y) {
-    const std::uint8_t* row = matrix.dark.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(size);
+    const std::uint8_t* row = row_at(y);
     for (int x = 0; x < size; ++x) {
       if (row[x] != 0 && (x == 0 || row[x - 1] == 0)) ++runs;
     }
@@ -225,7 +235,7 @@ std::string qr_svg(std::string_view data, QrEcc ecc, int border, std::string_vie
   out = put_text(out, dark);
   out = put_text(out, kD);
   for (int y = 0; y < size; ++y) {
-    const std::uint8_t* row = matrix.dark.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(size);
+    const std::uint8_t* row = row_at(y);
     int x = 0;
     while (x < size) {
       if (row[x] == 0) {
@@ -255,7 +265,7 @@ std::vector<std::uint8_t> qr_png(std::string_view data, QrEcc ecc, int border, i
   check_border(border);
   if (scale < 1 || scale > kMaxScale) {
     throw InvalidArgument("QR scale must be 1.." + std::to_string(kMaxScale) +
-                          " pixels per module, got " + std::to_string(scale));
+                          " pixels per module");
   }
   const QrMatrix matrix = qr_encode(data, ecc);
   const std::size_t size = static_cast<std::size_t>(matrix.size);
@@ -297,11 +307,13 @@ std::vector<std::uint8_t> qr_png(std::string_view data, QrEcc ecc, int border, i
 
   uLongf compressed_size = compressBound(static_cast<uLong>(raw.size()));
   std::vector<std::uint8_t> compressed(compressed_size);
+  // Level 6: level 9 is ~4x slower on these long zero runs for ~7% fewer bytes.
   const int status = compress2(compressed.data(), &compressed_size, raw.data(),
-                               static_cast<uLong>(raw.size()), Z_BEST_COMPRESSION);
+                               static_cast<uLong>(raw.size()), Z_DEFAULT_COMPRESSION);
   if (status == Z_MEM_ERROR) throw std::bad_alloc();
   if (status != Z_OK) {
-    throw Error("zlib compress2 failed while writing the QR PNG (status " + std::to_string(status) + ")");
+    throw Error("zlib compress2 failed while writing the QR PNG (status " +
+                std::to_string(status) + ")");
   }
 
   std::array<std::uint8_t, 13> ihdr{};
@@ -316,7 +328,8 @@ std::vector<std::uint8_t> qr_png(std::string_view data, QrEcc ecc, int border, i
   ihdr[11] = 0;  // filter method 0
   ihdr[12] = 0;  // no interlace
 
-  static constexpr std::array<std::uint8_t, 8> kSignature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  static constexpr std::array<std::uint8_t, 8> kSignature = {0x89, 'P',  'N',  'G',
+                                                              '\r', '\n', 0x1A, '\n'};
   std::vector<std::uint8_t> png;
   png.reserve(kSignature.size() + 3 * 12 + ihdr.size() + compressed_size);
   png.insert(png.end(), kSignature.begin(), kSignature.end());

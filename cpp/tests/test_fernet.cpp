@@ -186,7 +186,7 @@ TEST(fernet_spec_invalid_vectors) {
 
 TEST(fernet_round_trip_sizes) {
   const FernetKey key(FernetKey::generate());
-  for (std::size_t size : {0, 1, 15, 16, 17, 31, 32, 33, 255, 1000, 4096, 1 << 20}) {
+  for (std::size_t size : std::initializer_list<std::size_t>{0, 1, 15, 16, 17, 31, 32, 33, 255, 1000, 4096, 1 << 20}) {
     const auto plaintext = pattern_bytes(size, static_cast<std::uint8_t>(size));
     const std::string token = key.encrypt(plaintext, 1'700'000'000);
     // 0x80 | ts | iv | ciphertext (PKCS#7 always adds 1..16 bytes) | hmac
@@ -351,7 +351,8 @@ TEST(fernet_authentic_but_malformed_bodies) {
   const FernetKey key(kSpecKey);
   // Header and signature only: extract_timestamp accepts it (as cryptography does),
   // decrypt finds no ciphertext.
-  std::vector<std::uint8_t> bare(header(42).begin(), header(42).begin() + 9);
+  const std::vector<std::uint8_t> full_header = header(42);
+  const std::vector<std::uint8_t> bare(full_header.begin(), full_header.begin() + 9);
   const std::string no_iv = sign(kSpecKey, bare);
   CHECK_EQ(key.extract_timestamp(no_iv), 42);
   CHECK_EQ(outcome_of([&] { return key.decrypt(no_iv, std::nullopt, 0); }), Outcome::kInvalid);
@@ -359,7 +360,7 @@ TEST(fernet_authentic_but_malformed_bodies) {
   const std::string empty_ct = sign(kSpecKey, header(42));
   CHECK_EQ(outcome_of([&] { return key.decrypt(empty_ct, std::nullopt, 0); }), Outcome::kInvalid);
   // Ciphertext of 1, 15, 17 bytes.
-  for (std::size_t n : {1, 15, 17}) {
+  for (std::size_t n : std::initializer_list<std::size_t>{1, 15, 17}) {
     std::vector<std::uint8_t> body = header(42);
     const auto extra = pattern_bytes(n, 1);
     body.insert(body.end(), extra.begin(), extra.end());

@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -12,9 +14,13 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
+#include "totp_native/backup_codes.hpp"
+#include "totp_native/challenge.hpp"
+#include "totp_native/encoding.hpp"
 #include "totp_native/errors.hpp"
 #include "totp_native/otp.hpp"
 
@@ -428,4 +434,67 @@ TEST(otp_provisioning_uri_shape_and_errors) {
   CHECK_THROWS_AS(provisioning_uri("JBSWY3DPEHPK3PXP", "a", std::nullopt, HashAlgorithm::kSha1, 6,
                                    0, std::nullopt),
                   InvalidArgument);
+}
+
+TEST(otp_concurrent_calls_agree_with_sequential_ones) {
+  // The native functions share process-wide state (fetched digests, the CSPRNG); eight
+  // threads calling them at once must see exactly the sequential results.
+  struct Case {
+    std::vector<std::uint8_t> key;
+    std::uint64_t counter;
+    int digits;
+    HashAlgorithm algorithm;
+    std::string hotp_value, base32, digest;
+  };
+  std::uint64_t state = 0xDEADBEEFCAFEF00Dull;
+  const HashAlgorithm algorithms[] = {HashAlgorithm::kSha1, HashAlgorithm::kSha256,
+                                      HashAlgorithm::kSha512};
+  std::vector<Case> cases(300);
+  for (auto& c : cases) {
+    c.key.resize(1 + next(state) % 150);
+    for (auto& b : c.key) b = static_cast<std::uint8_t>(next(state));
+    c.counter = next(state) >> 20;
+    c.digits = 6 + static_cast<int>(next(state) % 3);
+    c.algorithm = algorithms[next(state) % 3];
+    c.hotp_value = totp_native::hotp(c.key, c.counter, c.digits, c.algorithm);
+    c.base32 = totp_native::base32_encode(c.key);
+    c.digest = totp_native::backup_code_digest(c.key, c.base32.substr(0, 20));
+  }
+  const std::string challenge_key = "concurrent-challenge-key";
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        for (int round = 0; round < 10; ++round) {
+          for (std::size_t i = 0; i < cases.size(); ++i) {
+            const Case& c = cases[(i * 7 + static_cast<std::size_t>(t) * 31) % cases.size()];
+            if (totp_native::hotp(c.key, c.counter, c.digits, c.algorithm) != c.hotp_value) ++mismatches;
+            const OtpParams p = params_with(c.digits, 30, 1, c.algorithm);
+            const auto step = totp_native::totp_match(
+                c.key, c.hotp_value, static_cast<double>(c.counter) * 30 + 1, p);
+            if (!step || *step != static_cast<std::int64_t>(c.counter)) ++mismatches;
+            const auto decoded = totp_native::base32_decode(c.base32);
+            if (!std::equal(decoded.data(), decoded.data() + decoded.size(), c.key.begin(),
+                            c.key.end())) {
+              ++mismatches;
+            }
+            if (totp_native::backup_code_digest(c.key, c.base32.substr(0, 20)) != c.digest) ++mismatches;
+            if (i % 10 == 0) {
+              const std::string subject = std::to_string(t) + "-" + std::to_string(i);
+              const auto key = std::span<const std::uint8_t>(
+                  reinterpret_cast<const std::uint8_t*>(challenge_key.data()), challenge_key.size());
+              const std::string token = totp_native::sign_challenge(key, subject, "login", 1000);
+              const auto claims = totp_native::verify_challenge(key, token, "login", 60, 1000);
+              if (claims.subject != subject || claims.issued_at != 1000) ++mismatches;
+            }
+          }
+        }
+      } catch (...) {
+        ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK_EQ(mismatches.load(), 0);
 }

@@ -95,10 +95,13 @@ PngImage read_png(const std::vector<std::uint8_t>& png) {
     const std::uint8_t* line = raw.data() + y * row_bytes;
     REQUIRE(line[0] == 0 || line[0] == 2);
     for (std::size_t i = 0; i + 1 < row_bytes; ++i) {
-      current[i] = line[0] == 0 ? line[1 + i] : static_cast<std::uint8_t>(line[1 + i] + previous[i]);
+      const std::uint8_t up = line[0] == 2 ? previous[i] : std::uint8_t{0};
+      current[i] = static_cast<std::uint8_t>(line[1 + i] + up);
     }
     std::vector<bool> row(image.width);
-    for (std::size_t x = 0; x < image.width; ++x) row[x] = (current[x / 8] & (0x80U >> (x % 8))) == 0;
+    for (std::size_t x = 0; x < image.width; ++x) {
+      row[x] = (current[x / 8] & (0x80U >> (x % 8))) == 0;
+    }
     image.dark.push_back(std::move(row));
     previous = current;
   }
@@ -136,7 +139,8 @@ std::vector<std::vector<bool>> svg_modules(const std::string& svg, int extent, i
     REQUIRE(n >= 1 && x + n <= extent && y < extent);
     // Merged runs: the module before a run is never dark.
     CHECK(x == 0 || !grid[static_cast<std::size_t>(y)][static_cast<std::size_t>(x - 1)]);
-    for (int k = x; k < x + n; ++k) grid[static_cast<std::size_t>(y)][static_cast<std::size_t>(k)] = true;
+    auto& row = grid[static_cast<std::size_t>(y)];
+    for (int k = x; k < x + n; ++k) row[static_cast<std::size_t>(k)] = true;
     ++*runs;
   }
   return grid;
@@ -196,7 +200,8 @@ TEST(qr_encode_rejects_empty_and_too_long_data) {
 
 TEST(qr_encode_draws_finder_and_timing_patterns) {
   for (const QrEcc ecc : {QrEcc::kLow, QrEcc::kMedium, QrEcc::kQuartile, QrEcc::kHigh}) {
-    for (const std::string& data : {std::string("A"), std::string(100, 'x'), std::string(900, 'z')}) {
+    for (const std::string& data :
+         {std::string("A"), std::string(100, 'x'), std::string(900, 'z')}) {
       const QrMatrix m = totp_native::qr_encode(data, ecc);
       REQUIRE(m.size >= 21 && m.dark.size() == static_cast<std::size_t>(m.size * m.size));
       CHECK(finder_at(m, 0, 0));
@@ -281,7 +286,9 @@ TEST(qr_svg_rejects_bad_parameters) {
 TEST(qr_png_is_a_one_bit_greyscale_image_of_the_matrix) {
   const std::string data = "otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP";
   const QrMatrix m = totp_native::qr_encode(data, QrEcc::kQuartile);
-  for (const auto& [border, scale] : std::vector<std::pair<int, int>>{{4, 8}, {0, 1}, {1, 3}, {2, 64}, {64, 1}}) {
+  const std::vector<std::pair<int, int>> borders_and_scales = {
+      {4, 8}, {0, 1}, {1, 3}, {2, 64}, {64, 1}};
+  for (const auto& [border, scale] : borders_and_scales) {
     const PngImage image = read_png(totp_native::qr_png(data, QrEcc::kQuartile, border, scale));
     const auto side = static_cast<std::uint32_t>((m.size + 2 * border) * scale);
     CHECK_EQ(image.width, side);
@@ -290,7 +297,8 @@ TEST(qr_png_is_a_one_bit_greyscale_image_of_the_matrix) {
     bool same = true;
     for (std::uint32_t y = 0; y < side && same; ++y) {
       for (std::uint32_t x = 0; x < side && same; ++x) {
-        const int mx = static_cast<int>(x) / scale - border, my = static_cast<int>(y) / scale - border;
+        const int mx = static_cast<int>(x) / scale - border;
+        const int my = static_cast<int>(y) / scale - border;
         const bool inside = mx >= 0 && my >= 0 && mx < m.size && my < m.size;
         same = image.dark[y][x] == (inside && module(m, mx, my));
       }

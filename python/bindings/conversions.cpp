@@ -1,10 +1,72 @@
 // Argument conversions shared by the register_*.cpp files.
+#include <climits>
 #include <cmath>
 #include <string>
 
 #include "registers.hpp"
 
 namespace totp_native::bindings {
+
+namespace {
+
+std::string type_name(const py::handle& obj) {
+  return py::str(py::type::of(obj).attr("__name__"));
+}
+
+}  // namespace
+
+std::string arg_text(const py::handle& obj, const char* what) {
+  if (!PyUnicode_Check(obj.ptr())) {
+    throw py::type_error(std::string(what) + " must be a str, not " + type_name(obj));
+  }
+  return std::string(bytes_or_str_view(obj, what));
+}
+
+std::optional<std::string> arg_optional_text(const py::handle& obj, const char* what) {
+  if (obj.is_none()) return std::nullopt;
+  if (!PyUnicode_Check(obj.ptr())) {
+    throw py::type_error(std::string(what) + " must be a str or None, not " + type_name(obj));
+  }
+  return std::string(bytes_or_str_view(obj, what));
+}
+
+std::int64_t arg_int64(const py::handle& obj, const char* what, std::int64_t min,
+                       std::int64_t max) {
+  if (PyBool_Check(obj.ptr()) || !PyIndex_Check(obj.ptr())) {
+    throw py::type_error(std::string(what) + " must be an int, not " + type_name(obj));
+  }
+  const auto index = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
+  if (!index) throw py::error_already_set();
+  int overflow = 0;
+  const long long value = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+  if (value == -1 && PyErr_Occurred()) throw py::error_already_set();
+  if (overflow != 0 || value < min || value > max) {
+    throw py::value_error(std::string(what) + " must be between " + std::to_string(min) +
+                          " and " + std::to_string(max));
+  }
+  return static_cast<std::int64_t>(value);
+}
+
+int arg_int(const py::handle& obj, const char* what) {
+  if (PyBool_Check(obj.ptr()) || !PyIndex_Check(obj.ptr())) {
+    throw py::type_error(std::string(what) + " must be an int, not " + type_name(obj));
+  }
+  const auto index = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
+  if (!index) throw py::error_already_set();
+  int overflow = 0;
+  const long long value = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+  if (value == -1 && PyErr_Occurred()) throw py::error_already_set();
+  if (overflow > 0 || value > INT_MAX) return INT_MAX;
+  if (overflow < 0 || value < INT_MIN) return INT_MIN;
+  return static_cast<int>(value);
+}
+
+bool arg_bool(const py::handle& obj, const char* what) {
+  if (!PyBool_Check(obj.ptr())) {
+    throw py::type_error(std::string(what) + " must be True or False, not " + type_name(obj));
+  }
+  return obj.ptr() == Py_True;
+}
 
 std::string_view bytes_view(const py::handle& obj, const char* what) {
   if (PyBytes_Check(obj.ptr())) {
@@ -15,7 +77,7 @@ std::string_view bytes_view(const py::handle& obj, const char* what) {
             static_cast<std::size_t>(PyByteArray_GET_SIZE(obj.ptr()))};
   }
   throw py::type_error(std::string(what) + " must be bytes, not " +
-                       std::string(py::str(py::type::of(obj).attr("__name__"))));
+                       type_name(obj));
 }
 
 std::string_view bytes_or_str_view(const py::handle& obj, const char* what) {
@@ -31,7 +93,7 @@ std::string_view bytes_or_str_view(const py::handle& obj, const char* what) {
   }
   if (PyBytes_Check(obj.ptr()) || PyByteArray_Check(obj.ptr())) return bytes_view(obj, what);
   throw py::type_error(std::string(what) + " must be bytes or str, not " +
-                       std::string(py::str(py::type::of(obj).attr("__name__"))));
+                       type_name(obj));
 }
 
 double unix_time(const py::handle& obj, const char* what) {
@@ -40,7 +102,7 @@ double unix_time(const py::handle& obj, const char* what) {
   }
   if (PyBool_Check(obj.ptr()) || !(PyLong_Check(obj.ptr()) || PyFloat_Check(obj.ptr()))) {
     throw py::type_error(std::string(what) + " must be an int or float (Unix seconds), not " +
-                         std::string(py::str(py::type::of(obj).attr("__name__"))));
+                         type_name(obj));
   }
   const double value = PyFloat_Check(obj.ptr()) ? PyFloat_AS_DOUBLE(obj.ptr())
                                                 : PyLong_AsDouble(obj.ptr());
@@ -62,7 +124,7 @@ std::int64_t whole_seconds(const py::handle& obj, const char* what) {
   if (PyBool_Check(obj.ptr()) || !PyLong_Check(obj.ptr())) {
     if (PyFloat_Check(obj.ptr())) return static_cast<std::int64_t>(unix_time(obj, what));
     throw py::type_error(std::string(what) + " must be an int (Unix seconds), not " +
-                         std::string(py::str(py::type::of(obj).attr("__name__"))));
+                         type_name(obj));
   }
   int overflow = 0;
   const long long value = PyLong_AsLongLongAndOverflow(obj.ptr(), &overflow);

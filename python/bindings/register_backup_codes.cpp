@@ -7,7 +7,13 @@
 namespace totp_native::bindings {
 
 void register_backup_codes(py::module_& m) {
-  m.def("generate_backup_codes", &generate_backup_codes, py::arg("count") = 10,
+  m.def(
+      "generate_backup_codes",
+      [](const PyInt& count, const PyInt& length, const PyInt& group) {
+        return generate_backup_codes(arg_int(count, "count"), arg_int(length, "length"),
+                                     arg_int(group, "group"));
+      },
+      py::arg("count") = 10,
         py::arg("length") = 12, py::arg("group") = 4,
         R"doc(Return ``count`` distinct random backup codes such as ``"7K3M-Q9XD-2HPA"``.
 
@@ -17,7 +23,7 @@ backup_code_digest of each.)doc");
 
   m.def(
       "normalize_backup_code",
-      [](const py::object& code) {
+      [](const PyStr& code) {
         if (!PyUnicode_Check(code.ptr())) throw py::type_error("code must be str");
         return normalize_backup_code(bytes_or_str_view(code, "code"));
       },
@@ -30,7 +36,7 @@ cannot be part of a backup code.)doc");
 
   m.def(
       "backup_code_digest",
-      [](const py::object& key, const py::object& code) {
+      [](const PyBytesOrStr& key, const PyStr& code) {
         if (!PyUnicode_Check(code.ptr())) throw py::type_error("code must be str");
         return backup_code_digest(as_bytes(bytes_or_str_view(key, "key")),
                                   bytes_or_str_view(code, "code"));

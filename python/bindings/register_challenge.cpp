@@ -7,9 +7,11 @@ namespace totp_native::bindings {
 void register_challenge(py::module_& m) {
   m.def(
       "sign_challenge",
-      [](const py::object& key, const std::string& subject, const std::string& purpose,
-         const py::object& issued_at) {
-        return sign_challenge(as_bytes(bytes_or_str_view(key, "key")), subject, purpose,
+      [](const PyBytesOrStr& key, const PyStr& subject, const PyStr& purpose,
+         const PyOptInt& issued_at) {
+        const std::string subject_text = arg_text(subject, "subject");
+        const std::string purpose_text = arg_text(purpose, "purpose");
+        return sign_challenge(as_bytes(bytes_or_str_view(key, "key")), subject_text, purpose_text,
                               whole_seconds(issued_at, "issued_at"));
       },
       py::arg("key"), py::arg("subject"), py::arg("purpose"), py::arg("issued_at") = py::none(),
@@ -21,8 +23,10 @@ HMAC-SHA256 under ``key`` (bytes or str). The purpose is authenticated, not carr
 
   m.def(
       "verify_challenge",
-      [](const py::object& key, const py::object& token, const std::string& purpose,
-         long long max_age, const py::object& now) {
+      [](const PyBytesOrStr& key, const PyBytesOrStr& token, const PyStr& purpose_arg,
+         const PyInt& max_age_arg, const PyOptInt& now) {
+        const std::string purpose = arg_text(purpose_arg, "purpose");
+        const auto max_age = arg_int64(max_age_arg, "max_age", INT64_MIN, INT64_MAX);
         // A token of the wrong type is an invalid token, as any other malformed one.
         if (!PyUnicode_Check(token.ptr()) && !PyBytes_Check(token.ptr())) {
           throw py::type_error("token must be str or bytes");

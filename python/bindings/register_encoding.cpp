@@ -7,15 +7,15 @@ namespace totp_native::bindings {
 void register_encoding(py::module_& m) {
   m.def(
       "b32encode",
-      [](const py::object& data, bool padding) {
-        return base32_encode(as_bytes(bytes_view(data, "data")), padding);
+      [](const PyBytes& data, const PyBool& padding) {
+        return base32_encode(as_bytes(bytes_view(data, "data")), arg_bool(padding, "padding"));
       },
       py::arg("data"), py::arg("padding") = false,
       R"doc(Return the RFC 4648 base32 text of ``data`` (bytes), unpadded unless ``padding``.)doc");
 
   m.def(
       "b32decode",
-      [](const py::object& text) {
+      [](const PyBytesOrStr& text) {
         const SecureBuffer decoded = base32_decode(bytes_or_str_view(text, "text"));
         return py::bytes(reinterpret_cast<const char*>(decoded.data()), decoded.size());
       },

@@ -1,5 +1,7 @@
 #include <pybind11/stl.h>
 
+#include <limits>
+
 #include "registers.hpp"
 #include "totp_native/encoding.hpp"
 #include "totp_native/errors.hpp"
@@ -27,14 +29,18 @@ struct OtpKey {
   }
 };
 
-OtpParams make_params(std::int64_t period, int digits, const std::string& algorithm,
-                      std::int64_t t0, int window) {
+constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+
+// make_params converts the shared keyword arguments; the core validates their ranges.
+OtpParams make_params(const py::handle& period, const py::handle& digits,
+                      const py::handle& algorithm, const py::handle& t0, const py::handle& window) {
   OtpParams params;
-  params.algorithm = parse_hash_algorithm(algorithm);
-  params.digits = digits;
-  params.period = period;
-  params.t0 = t0;
-  params.window = window;
+  params.algorithm = parse_hash_algorithm(arg_text(algorithm, "algorithm"));
+  params.digits = arg_int(digits, "digits");
+  params.period = arg_int64(period, "period", kInt64Min, kInt64Max);
+  params.t0 = arg_int64(t0, "t0", -1'000'000'000'000'000LL, 1'000'000'000'000'000LL);
+  params.window = arg_int(window, "window");
   params.validate();
   return params;
 }
@@ -68,11 +74,13 @@ py::object step_or_none(std::optional<std::int64_t> step) {
 void register_otp(py::module_& m) {
   m.def(
       "hotp",
-      [](const py::object& key, long long counter, int digits, const std::string& algorithm) {
-        if (counter < 0) throw py::value_error("counter must be >= 0");
+      [](const PyBytesOrStr& key, const PyInt& counter, const PyInt& digits,
+         const PyStr& algorithm) {
+        const auto c = arg_int64(counter, "counter", 0, kInt64Max);
+        const int d = arg_int(digits, "digits");
+        const HashAlgorithm a = parse_hash_algorithm(arg_text(algorithm, "algorithm"));
         const OtpKey k(key);
-        return hotp(k.bytes, static_cast<std::uint64_t>(counter), digits,
-                    parse_hash_algorithm(algorithm));
+        return hotp(k.bytes, static_cast<std::uint64_t>(c), d, a);
       },
       py::arg("key"), py::arg("counter"), py::arg("digits") = 6, py::arg("algorithm") = "SHA1",
       R"doc(Return the HOTP value (RFC 4226) of ``key`` at ``counter`` as a zero-padded string.
@@ -82,11 +90,12 @@ void register_otp(py::module_& m) {
 
   m.def(
       "totp",
-      [](const py::object& key, const py::object& for_time, std::int64_t period, int digits,
-         const std::string& algorithm, std::int64_t t0) {
+      [](const PyBytesOrStr& key, const PyTime& for_time, const PyInt& period,
+         const PyInt& digits, const PyStr& algorithm, const PyInt& t0) {
+        const OtpParams params = make_params(period, digits, algorithm, t0, py::int_(0));
+        const double when = unix_time(for_time, "for_time");
         const OtpKey k(key);
-        return totp(k.bytes, unix_time(for_time, "for_time"),
-                    make_params(period, digits, algorithm, t0, 0));
+        return totp(k.bytes, when, params);
       },
       py::arg("key"), py::arg("for_time"), py::arg("period") = 30, py::arg("digits") = 6,
       py::arg("algorithm") = "SHA1", py::arg("t0") = 0,
@@ -97,15 +106,16 @@ Raises ValueError for bad parameters or a time before ``t0``.)doc");
 
   m.def(
       "totp_match",
-      [](const py::object& key, const py::object& code, const py::object& for_time,
-         std::int64_t period, int digits, const std::string& algorithm, std::int64_t t0,
-         int window, std::int64_t after_step) {
+      [](const PyBytesOrStr& key, const PyStr& code, const PyTime& for_time,
+         const PyInt& period, const PyInt& digits, const PyStr& algorithm, const PyInt& t0,
+         const PyInt& window, const PyInt& after_step) {
         const OtpParams params = make_params(period, digits, algorithm, t0, window);
         const double when = unix_time(for_time, "for_time");
+        const auto floor = arg_int64(after_step, "after_step", kInt64Min, kInt64Max);
         const OtpKey k(key);
         const auto text = code_text(code);
         if (!text) return py::object(py::none());
-        return step_or_none(totp_match(k.bytes, *text, when, params, after_step));
+        return step_or_none(totp_match(k.bytes, *text, when, params, floor));
       },
       py::arg("key"), py::arg("code"), py::arg("for_time"), py::kw_only(),
       py::arg("period") = 30, py::arg("digits") = 6, py::arg("algorithm") = "SHA1",
@@ -120,16 +130,17 @@ an exception. Bad parameters raise ValueError.)doc");
 
   m.def(
       "totp_match_sealed",
-      [](const py::object& fernet, const py::object& sealed_secret, const py::object& code,
-         const py::object& for_time, std::int64_t period, int digits,
-         const std::string& algorithm, std::int64_t t0, int window, std::int64_t after_step) {
+      [](const py::typing::Union<FernetKey, FernetKeyRing>& fernet, const PyBytesOrStr& sealed_secret,
+         const PyStr& code, const PyTime& for_time, const PyInt& period, const PyInt& digits,
+         const PyStr& algorithm, const PyInt& t0, const PyInt& window, const PyInt& after_step) {
         const OtpParams params = make_params(period, digits, algorithm, t0, window);
         const double when = unix_time(for_time, "for_time");
+        const auto floor = arg_int64(after_step, "after_step", kInt64Min, kInt64Max);
         const FernetKeyRing keys = key_ring(fernet);
         const std::string_view token = bytes_or_str_view(sealed_secret, "sealed_secret");
         const auto text = code_text(code);
         if (!text) return py::object(py::none());
-        return step_or_none(totp_match_sealed(keys, token, *text, when, params, after_step));
+        return step_or_none(totp_match_sealed(keys, token, *text, when, params, floor));
       },
       py::arg("fernet"), py::arg("sealed_secret"), py::arg("code"), py::arg("for_time"),
       py::kw_only(), py::arg("period") = 30, py::arg("digits") = 6,
@@ -143,14 +154,23 @@ InvalidToken when no key decrypts it; otherwise as totp_match.)doc");
 
   m.def(
       "provisioning_uri",
-      [](const std::string& secret, const std::string& account,
-         const std::optional<std::string>& issuer, const std::string& algorithm, int digits,
-         std::int64_t period, const std::optional<std::string>& image) {
+      [](const PyStr& secret_arg, const PyStr& account_arg, const PyOptStr& issuer_arg,
+         const PyStr& algorithm_arg, const PyInt& digits, const PyInt& period,
+         const PyOptStr& image_arg) {
+        std::string secret = arg_text(secret_arg, "secret");
+        const std::string account = arg_text(account_arg, "account");
+        const auto issuer = arg_optional_text(issuer_arg, "issuer");
+        const auto image = arg_optional_text(image_arg, "image");
+        const HashAlgorithm algorithm = parse_hash_algorithm(arg_text(algorithm_arg, "algorithm"));
         std::optional<std::string_view> issuer_view, image_view;
         if (issuer) issuer_view = *issuer;
         if (image) image_view = *image;
-        return provisioning_uri(secret, account, issuer_view, parse_hash_algorithm(algorithm),
-                                digits, period, image_view);
+        std::string uri = provisioning_uri(secret, account, issuer_view, algorithm,
+                                           arg_int(digits, "digits"),
+                                           arg_int64(period, "period", kInt64Min, kInt64Max),
+                                           image_view);
+        secure_wipe(secret);
+        return uri;
       },
       py::arg("secret"), py::arg("account"), py::arg("issuer") = py::none(), py::kw_only(),
       py::arg("algorithm") = "SHA1", py::arg("digits") = 6, py::arg("period") = 30,

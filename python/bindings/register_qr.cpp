@@ -31,14 +31,18 @@ std::string text_arg(const py::handle& obj, const char* what) {
   return std::string(bytes_or_str_view(obj, what));
 }
 
-// int_arg maps ints outside the C int range to INT_MIN/INT_MAX so the core reports the
-// allowed range (ValueError) instead of an overflow.
+// int_arg saturates ints outside the C int range, so the core rejects them with its
+// usual range message (ValueError) rather than pybind11 reporting an overflow.
+// Anything with __index__ (numpy integers, IntEnum) counts as an int; bool and float do not.
 int int_arg(const py::handle& obj, const char* what) {
-  if (PyBool_Check(obj.ptr()) || !PyLong_Check(obj.ptr())) {
+  if (PyBool_Check(obj.ptr()) || !PyIndex_Check(obj.ptr())) {
     throw py::type_error(std::string(what) + " must be an int, not " + type_name(obj));
   }
+  const auto index = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
+  if (!index) throw py::error_already_set();
   int overflow = 0;
-  const long value = PyLong_AsLongAndOverflow(obj.ptr(), &overflow);
+  const long value = PyLong_AsLongAndOverflow(index.ptr(), &overflow);
+  if (value == -1 && PyErr_Occurred()) throw py::error_already_set();
   if (overflow > 0 || value > INT_MAX) return INT_MAX;
   if (overflow < 0 || value < INT_MIN) return INT_MIN;
   return static_cast<int>(value);

@@ -16,9 +16,9 @@ py::bytes to_pybytes(const std::vector<std::uint8_t>& bytes) {
 void register_random(py::module_& m) {
   m.def(
       "random_bytes",
-      [](long long n) {
-        if (n < 0) throw py::value_error("random_bytes: n must be >= 0");
-        return to_pybytes(random_bytes(static_cast<std::size_t>(n)));
+      [](const PyInt& n) {
+        const auto count = arg_int64(n, "n", 0, static_cast<std::int64_t>(kMaxRandomBytes));
+        return to_pybytes(random_bytes(static_cast<std::size_t>(count)));
       },
       py::arg("n"),
       R"doc(Return ``n`` bytes from OpenSSL's CSPRNG (``RAND_bytes``).
@@ -27,7 +27,8 @@ Raises ValueError for a negative ``n`` or more than 1 MiB.)doc");
 
   m.def(
       "random_secret",
-      [](long long nbytes) {
+      [](const PyInt& nbytes_arg) {
+        const auto nbytes = arg_int64(nbytes_arg, "nbytes", INT64_MIN, INT64_MAX);
         if (nbytes < 16) {
           throw py::value_error(
               "random_secret: nbytes must be at least 16 (128 bits, RFC 4226 section 4)");
@@ -45,7 +46,7 @@ fewer than 16 raises ValueError.)doc");
 
   m.def(
       "constant_time_equal",
-      [](const py::object& a, const py::object& b) {
+      [](const PyBytesOrStr& a, const PyBytesOrStr& b) {
         const bool a_text = PyUnicode_Check(a.ptr());
         const bool b_text = PyUnicode_Check(b.ptr());
         if (a_text != b_text) throw py::type_error("constant_time_equal: a and b must both be bytes or both be str");

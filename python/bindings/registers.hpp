@@ -3,6 +3,12 @@
 #pragma once
 
 #include <pybind11/pybind11.h>
+#include <pybind11/typing.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace totp_native::bindings {
 
@@ -16,6 +22,34 @@ void register_fernet(py::module_& m);    // register_fernet.cpp: Fernet, MultiFe
 void register_challenge(py::module_& m); // register_challenge.cpp: sign_challenge, verify_challenge
 void register_backup_codes(py::module_& m);  // register_backup_codes.cpp
 void register_qr(py::module_& m);        // register_qr.cpp: qr_svg, qr_png (GIL released)
+
+// Argument types that accept any Python object, so that pybind11 never rejects a call
+// itself: its "incompatible function arguments ... Invoked with: <repr of every argument>"
+// message would echo keys, secrets and codes. The arg_* functions below check the type
+// and raise a TypeError naming only the parameter. Stubs still show the intended type.
+using PyStr = py::typing::Union<py::str>;
+using PyInt = py::typing::Union<py::int_>;
+using PyBool = py::typing::Union<py::bool_>;
+using PyOptStr = py::typing::Optional<py::str>;
+using PyBytes = py::typing::Union<py::bytes>;
+using PyBytesOrStr = py::typing::Union<py::bytes, py::str>;
+using PyTime = py::typing::Union<py::int_, py::float_, py::none>;
+using PyOptInt = py::typing::Optional<py::int_>;
+
+// arg_text returns a str argument as UTF-8; TypeError for non-str, ValueError for lone
+// surrogates.
+std::string arg_text(const py::handle& obj, const char* what);
+// arg_optional_text is arg_text that maps None to nullopt.
+std::optional<std::string> arg_optional_text(const py::handle& obj, const char* what);
+// arg_int64 returns an int argument (bool and float are refused: TypeError) within
+// [min, max] (else ValueError naming the range).
+std::int64_t arg_int64(const py::handle& obj, const char* what, std::int64_t min,
+                       std::int64_t max);
+// arg_int is arg_int64 for C int parameters whose range the core checks: out-of-range
+// values saturate so the core reports them with its usual ValueError.
+int arg_int(const py::handle& obj, const char* what);
+// arg_bool accepts only True/False.
+bool arg_bool(const py::handle& obj, const char* what);
 
 // Shared conversions (conversions.cpp).
 // bytes_or_str_view returns a view of a bytes/bytearray (raw) or str (UTF-8) argument;

@@ -73,8 +73,10 @@ class FernetKeyRing {
   // Throws InvalidArgument when |keys| is empty.
   explicit FernetKeyRing(std::vector<FernetKey> keys);
   std::string encrypt(std::span<const std::uint8_t> plaintext, std::int64_t now) const;
-  // decrypt tries each key in order; throws the InvalidTokenError (or ExpiredTokenError)
-  // of the last key tried when none works.
+  // decrypt tries each key in order. When none works it throws ExpiredTokenError if some
+  // key authenticated the token but it is outside its time window (with rotation the
+  // owning key is often not the last one, so its verdict must not be lost), otherwise
+  // InvalidTokenError.
   SecureBuffer decrypt(std::string_view token, std::optional<std::int64_t> ttl,
                        std::int64_t now) const;
   std::int64_t extract_timestamp(std::string_view token) const;

@@ -1,0 +1,35 @@
+"""manage.py import_django_totp: copy django-totp's devices and backup codes into this app."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ...services.importer import SourceMissing, import_django_totp
+
+
+class Command(BaseCommand):
+    help = (
+        "Copy TOTP devices and backup codes from django-totp's tables (django_totp_totp, "
+        "django_totp_backupcode) into django_totp_native. Secrets are re-sealed with the "
+        "first TOTP_ENCRYPTION_KEY and backup codes stored as digests. Users already "
+        "imported are skipped, so the command can be re-run safely."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--database", default="default", help="Alias of the database holding django-totp's tables.")
+
+    def handle(self, *args, database, verbosity, **options):
+        def progress(done, total):
+            if verbosity >= 1 and (done == total or done % 100 == 0):
+                self.stdout.write(f"  {done}/{total} devices processed")
+
+        try:
+            report = import_django_totp(using=database, progress=progress)
+        except SourceMissing as exc:
+            raise CommandError(f"{exc} Is django-totp's data in this database?") from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {report.imported} of {report.total}; skipped {report.skipped_existing} already imported, "
+                f"{report.skipped_missing_user} without a user; {len(report.failed)} failed."
+            )
+        )
+        for source_id, reason in report.failed:
+            self.stderr.write(f"  django_totp_totp id {source_id}: {reason}")

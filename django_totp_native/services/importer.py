@@ -1,0 +1,104 @@
+"""Copy a django-totp database's rows into this app (secrets re-sealed, codes as digests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from django.contrib.auth import get_user_model
+from django.db import connections, transaction
+
+from .. import core
+from ..models import BackupCode, Totp
+from . import keys
+
+SOURCE_DEVICES = "django_totp_totp"
+SOURCE_CODES = "django_totp_backupcode"
+
+
+class SourceMissing(Exception):
+    """The django-totp tables are not in the given database."""
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    imported: int = 0
+    skipped_existing: int = 0
+    skipped_missing_user: int = 0
+    failed: list = field(default_factory=list)  # (source id, reason) without any secret
+
+
+def import_django_totp(using: str = "default", progress: Optional[Callable[[int, int], None]] = None) -> ImportReport:
+    """Idempotent: users who already have a device here are skipped, so re-running is safe.
+
+    Each user's device and codes are written in one transaction: all or nothing.
+    """
+    connection = connections[using]
+    tables = set(connection.introspection.table_names())
+    if SOURCE_DEVICES not in tables:
+        raise SourceMissing(f"Table {SOURCE_DEVICES} not found in database {using!r}.")
+    columns = {c.name for c in connection.introspection.get_table_description(connection.cursor(), SOURCE_DEVICES)}
+    secret_column = "secret_key" if "secret_key" in columns else "secret"
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {qn('id')}, {qn('user_id')}, {qn(secret_column)}, {qn('created_at')} "
+            f"FROM {qn(SOURCE_DEVICES)} ORDER BY {qn('id')}"
+        )
+        devices = cursor.fetchall()
+    has_codes = SOURCE_CODES in tables
+    fernet = keys.fernet()
+    digest_key = keys.backup_digest_keys()[0]
+    User = get_user_model()
+    report = ImportReport(total=len(devices))
+    for index, (source_id, user_id, sealed, created_at) in enumerate(devices, start=1):
+        if Totp.objects.filter(user_id=user_id).exists():
+            report.skipped_existing += 1
+        elif not User._default_manager.filter(pk=user_id).exists():
+            report.skipped_missing_user += 1
+        else:
+            codes = []
+            if has_codes:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT {qn('code')}, {qn('is_used')} FROM {qn(SOURCE_CODES)} "
+                        f"WHERE {qn('totp_id')} = %s ORDER BY {qn('id')}",
+                        [source_id],
+                    )
+                    codes = cursor.fetchall()
+            try:
+                _import_one(fernet, digest_key, user_id, sealed, created_at, codes)
+                report.imported += 1
+            except core.InvalidToken:
+                report.failed.append((source_id, "cannot be decrypted with TOTP_ENCRYPTION_KEY"))
+            except ValueError:
+                report.failed.append((source_id, "malformed backup code"))
+        if progress is not None:
+            progress(index, report.total)
+    return report
+
+
+def _import_one(fernet, digest_key, user_id, sealed, created_at, codes) -> None:
+    text = sealed.decode("ascii") if isinstance(sealed, (bytes, memoryview)) else sealed
+    resealed = fernet.rotate(text.encode("ascii"))  # re-encrypted natively, keeps the timestamp
+    rows = []
+    seen = set()
+    for code_token, is_used in codes:
+        plain = fernet.decrypt(code_token.encode("ascii") if isinstance(code_token, str) else code_token)
+        digest = core.backup_code_digest(digest_key, plain.decode("utf-8"))
+        if digest not in seen:
+            seen.add(digest)
+            rows.append(BackupCode(digest=digest, is_used=bool(is_used)))
+    with transaction.atomic():
+        device = Totp.objects.create(
+            user_id=user_id,
+            secret_key=resealed.decode("ascii") if isinstance(resealed, bytes) else resealed,
+            # django-totp treats a device with backup codes as enabled.
+            confirmed_at=created_at if rows else None,
+        )
+        if created_at is not None:
+            Totp.objects.filter(pk=device.pk).update(created_at=created_at)
+        for row in rows:
+            row.totp = device
+        BackupCode.objects.bulk_create(rows)

@@ -1,0 +1,84 @@
+"""Fixtures for the Django app tests: users, enrolled users, API clients, codes."""
+
+import time
+
+import pyotp
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from django_totp_native.services import devices
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_cache():
+    """Throttle history must not leak between tests (Redis outlives a test)."""
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+    yield
+
+
+def code_at(secret: str, offset_steps: int = 0) -> str:
+    """The code an authenticator app shows, from pyotp (an independent oracle)."""
+    return pyotp.TOTP(secret).at(time.time() + 30 * offset_steps)
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    counter = {"n": 0}
+
+    def make(username=None, password="correct horse battery", email=None, **extra):
+        counter["n"] += 1
+        username = username or f"user{counter['n']}"
+        email = email if email is not None else f"{username}@example.com"
+        return django_user_model.objects.create_user(username=username, password=password, email=email, **extra)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def user_api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+class Enrolled:
+    """A user with a confirmed device. The confirming code used the previous time step,
+    so the current step's code is still unused when a test starts."""
+
+    def __init__(self, user, secret, backup_codes):
+        self.user, self.secret, self.backup_codes = user, secret, backup_codes
+
+    def code(self, offset_steps=0):
+        return code_at(self.secret, offset_steps)
+
+
+def enroll(user) -> Enrolled:
+    enrollment = devices.start_enrollment(user)
+    codes = devices.confirm_enrollment(user, code_at(enrollment.secret, -1))
+    return Enrolled(user, enrollment.secret, codes)
+
+
+@pytest.fixture
+def enrolled(user):
+    return enroll(user)
+
+
+@pytest.fixture
+def enrolled_api(enrolled):
+    client = APIClient()
+    client.force_authenticate(enrolled.user)
+    return client
