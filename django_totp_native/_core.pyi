@@ -115,30 +115,30 @@ class MultiFernet:
         
         No TTL check. Raises InvalidToken when no key decrypts it.
         """
-def b32decode(text: typing.Any) -> bytes:
+def b32decode(text: bytes | str) -> bytes:
     """
     Return the bytes encoded by base32 ``text``.
     
     Case-insensitive; spaces and '-' are ignored; '=' padding is optional but must be
     correct when present. Anything else raises ValueError.
     """
-def b32encode(data: typing.Any, padding: bool = False) -> str:
+def b32encode(data: bytes, padding: bool = False) -> str:
     """
     Return the RFC 4648 base32 text of ``data`` (bytes), unpadded unless ``padding``.
     """
-def backup_code_digest(key: typing.Any, code: typing.Any) -> str:
+def backup_code_digest(key: bytes | str, code: str) -> str:
     """
     Return the hex HMAC-SHA256 under ``key`` of the normalised ``code``.
     
     This is what is stored instead of the code. Raises as normalize_backup_code.
     """
-def constant_time_equal(a: typing.Any, b: typing.Any) -> bool:
+def constant_time_equal(a: bytes | str, b: bytes | str) -> bool:
     """
     Return True iff ``a`` and ``b`` are equal, in time that depends only on their lengths.
     
     Both must be bytes, or both str (compared as UTF-8).
     """
-def generate_backup_codes(count: typing.SupportsInt | typing.SupportsIndex = 10, length: typing.SupportsInt | typing.SupportsIndex = 12, group: typing.SupportsInt | typing.SupportsIndex = 4) -> list[str]:
+def generate_backup_codes(count: int = 10, length: int = 12, group: int = 4) -> list[str]:
     """
     Return ``count`` distinct random backup codes such as ``"7K3M-Q9XD-2HPA"``.
     
@@ -146,14 +146,14 @@ def generate_backup_codes(count: typing.SupportsInt | typing.SupportsIndex = 10,
     ``group`` with '-' (0: no separators). Show them to the user once; store only
     backup_code_digest of each.
     """
-def hotp(key: typing.Any, counter: typing.SupportsInt | typing.SupportsIndex, digits: typing.SupportsInt | typing.SupportsIndex = 6, algorithm: str = 'SHA1') -> str:
+def hotp(key: bytes | str, counter: int, digits: int = 6, algorithm: str = 'SHA1') -> str:
     """
     Return the HOTP value (RFC 4226) of ``key`` at ``counter`` as a zero-padded string.
     
     ``key`` is the raw key (bytes) or a base32 secret (str). ``digits`` 6..8, ``algorithm``
     "SHA1", "SHA256" or "SHA512"; anything else raises ValueError.
     """
-def normalize_backup_code(code: typing.Any) -> str:
+def normalize_backup_code(code: str) -> str:
     """
     Return the canonical form of a typed backup code.
     
@@ -161,7 +161,7 @@ def normalize_backup_code(code: typing.Any) -> str:
     ValueError when empty, longer than 128 characters, or containing a character that
     cannot be part of a backup code.
     """
-def provisioning_uri(secret: str, account: str, issuer: str | None = None, *, algorithm: str = 'SHA1', digits: typing.SupportsInt | typing.SupportsIndex = 6, period: typing.SupportsInt | typing.SupportsIndex = 30, image: str | None = None) -> str:
+def provisioning_uri(secret: str, account: str, issuer: str | None = None, *, algorithm: str = 'SHA1', digits: int = 6, period: int = 30, image: str | None = None) -> str:
     """
     Return the otpauth://totp/ Key URI for an authenticator app.
     
@@ -194,20 +194,20 @@ def qr_svg(data: str | bytes, *, ecc: str = 'M', border: int = 4, dark: str = '#
     1663 at "Q", 1273 at "H") and for a bad ``ecc``, ``border`` or colour; TypeError for
     arguments of the wrong type.
     """
-def random_bytes(n: typing.SupportsInt | typing.SupportsIndex) -> bytes:
+def random_bytes(n: int) -> bytes:
     """
     Return ``n`` bytes from OpenSSL's CSPRNG (``RAND_bytes``).
     
     Raises ValueError for a negative ``n`` or more than 1 MiB.
     """
-def random_secret(nbytes: typing.SupportsInt | typing.SupportsIndex = 20) -> str:
+def random_secret(nbytes: int = 20) -> str:
     """
     Return a new random TOTP secret as unpadded RFC 4648 base32 text.
     
     ``nbytes`` random bytes (default 20, as authenticator apps expect) from the CSPRNG;
     fewer than 16 raises ValueError.
     """
-def sign_challenge(key: typing.Any, subject: str, purpose: str, issued_at: typing.Any = None) -> str:
+def sign_challenge(key: bytes | str, subject: str, purpose: str, issued_at: int | None = None) -> str:
     """
     Return a compact URL-safe challenge token for ``subject`` and ``purpose``.
     
@@ -215,14 +215,14 @@ def sign_challenge(key: typing.Any, subject: str, purpose: str, issued_at: typin
     ``issued_at`` (Unix seconds, default now) and a random 128-bit nonce, authenticated with
     HMAC-SHA256 under ``key`` (bytes or str). The purpose is authenticated, not carried.
     """
-def totp(key: typing.Any, for_time: typing.Any, period: typing.SupportsInt | typing.SupportsIndex = 30, digits: typing.SupportsInt | typing.SupportsIndex = 6, algorithm: str = 'SHA1', t0: typing.SupportsInt | typing.SupportsIndex = 0) -> str:
+def totp(key: bytes | str, for_time: int | float | None, period: int = 30, digits: int = 6, algorithm: str = 'SHA1', t0: int = 0) -> str:
     """
     Return the TOTP value (RFC 6238) of ``key`` at Unix time ``for_time``.
     
     ``key`` is bytes (raw) or str (base32). ``for_time`` is an int or float (None: now).
     Raises ValueError for bad parameters or a time before ``t0``.
     """
-def totp_match(key: typing.Any, code: typing.Any, for_time: typing.Any, *, period: typing.SupportsInt | typing.SupportsIndex = 30, digits: typing.SupportsInt | typing.SupportsIndex = 6, algorithm: str = 'SHA1', t0: typing.SupportsInt | typing.SupportsIndex = 0, window: typing.SupportsInt | typing.SupportsIndex = 1, after_step: typing.SupportsInt | typing.SupportsIndex = -1) -> typing.Any:
+def totp_match(key: bytes | str, code: str, for_time: int | float | None, *, period: int = 30, digits: int = 6, algorithm: str = 'SHA1', t0: int = 0, window: int = 1, after_step: int = -1) -> typing.Any:
     """
     Return the time step at which ``code`` is valid for ``key``, or None.
     
@@ -232,7 +232,7 @@ def totp_match(key: typing.Any, code: typing.Any, for_time: typing.Any, *, perio
     be exactly ``digits`` ASCII digits; anything else (including non-str) gives None, never
     an exception. Bad parameters raise ValueError.
     """
-def totp_match_sealed(fernet: typing.Any, sealed_secret: typing.Any, code: typing.Any, for_time: typing.Any, *, period: typing.SupportsInt | typing.SupportsIndex = 30, digits: typing.SupportsInt | typing.SupportsIndex = 6, algorithm: str = 'SHA1', t0: typing.SupportsInt | typing.SupportsIndex = 0, window: typing.SupportsInt | typing.SupportsIndex = 1, after_step: typing.SupportsInt | typing.SupportsIndex = -1) -> typing.Any:
+def totp_match_sealed(fernet: Fernet | MultiFernet, sealed_secret: bytes | str, code: str, for_time: int | float | None, *, period: int = 30, digits: int = 6, algorithm: str = 'SHA1', t0: int = 0, window: int = 1, after_step: int = -1) -> typing.Any:
     """
     totp_match against a Fernet-sealed base32 secret, in one native call.
     
@@ -240,7 +240,7 @@ def totp_match_sealed(fernet: typing.Any, sealed_secret: typing.Any, code: typin
     stores it). The plaintext secret never becomes a Python object and is wiped. Raises
     InvalidToken when no key decrypts it; otherwise as totp_match.
     """
-def verify_challenge(key: typing.Any, token: typing.Any, purpose: str, max_age: typing.SupportsInt | typing.SupportsIndex, now: typing.Any = None) -> tuple[str, int, str]:
+def verify_challenge(key: bytes | str, token: bytes | str, purpose: str, max_age: int, now: int | None = None) -> tuple[str, int, str]:
     """
     Return ``(subject, issued_at, nonce_hex)`` of a genuine ``token``.
     

@@ -49,8 +49,8 @@ PYBIND11_MODULE(_core, m) {
   b::register_errors(m);
   b::register_random(m);
   b::register_encoding(m);
+  b::register_fernet(m);  // before otp: totp_match_sealed's signature names these classes
   b::register_otp(m);
-  b::register_fernet(m);
   b::register_challenge(m);
   b::register_backup_codes(m);
   b::register_qr(m);
