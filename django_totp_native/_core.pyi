@@ -222,7 +222,7 @@ def totp(key: bytes | str, for_time: int | float | None, period: int = 30, digit
     ``key`` is bytes (raw) or str (base32). ``for_time`` is an int or float (None: now).
     Raises ValueError for bad parameters or a time before ``t0``.
     """
-def totp_match(key: bytes | str, code: str, for_time: int | float | None, *, period: int = 30, digits: int = 6, algorithm: str = 'SHA1', t0: int = 0, window: int = 1, after_step: int = -1) -> typing.Any:
+def totp_match(key: bytes | str, code: str, for_time: int | float | None, *, period: int = 30, digits: int = 6, algorithm: str = 'SHA1', t0: int = 0, window: int = 1, after_step: int = -1) -> int | None:
     """
     Return the time step at which ``code`` is valid for ``key``, or None.
     
@@ -232,7 +232,7 @@ def totp_match(key: bytes | str, code: str, for_time: int | float | None, *, per
     be exactly ``digits`` ASCII digits; anything else (including non-str) gives None, never
     an exception. Bad parameters raise ValueError.
     """
-def totp_match_sealed(fernet: Fernet | MultiFernet, sealed_secret: bytes | str, code: str, for_time: int | float | None, *, period: int = 30, digits: int = 6, algorithm: str = 'SHA1', t0: int = 0, window: int = 1, after_step: int = -1) -> typing.Any:
+def totp_match_sealed(fernet: Fernet | MultiFernet, sealed_secret: bytes | str, code: str, for_time: int | float | None, *, period: int = 30, digits: int = 6, algorithm: str = 'SHA1', t0: int = 0, window: int = 1, after_step: int = -1) -> int | None:
     """
     totp_match against a Fernet-sealed base32 secret, in one native call.
     

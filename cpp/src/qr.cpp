@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <climits>
 #include <cstddef>
 #include <memory>
@@ -97,9 +96,14 @@ void check_colour(std::string_view colour, const char* what) {
   }
 }
 
-// Writes the decimal form of 0 <= value < 1000 at |out| and returns the end.
+// put_int writes the decimal form of 0 <= |value| < 1000 (every SVG coordinate and run
+// length; a symbol plus border is at most 305 modules) at |out| and returns the end.
 char* put_int(char* out, int value) {
-  return std::to_chars(out, out + 4, value).ptr;
+  const auto digit = [](int d) { return static_cast<char>('0' + d); };
+  if (value >= 100) *out++ = digit(value / 100);
+  if (value >= 10) *out++ = digit(value / 10 % 10);
+  *out++ = digit(value % 10);
+  return out;
 }
 
 char* put_text(char* out, std::string_view text) {
@@ -212,9 +216,11 @@ std::string qr_svg(std::string_view data, QrEcc ecc, int border, std::string_vie
   static constexpr std::string_view kPath = "\"/><path fill=\"";
   static constexpr std::string_view kD = "\" d=\"";
   static constexpr std::string_view kClose = "\"/></svg>\n";
-  // "M{x} {y}h{n}v1h-{n}z": at most 1+3+1+3+1+3+2+2+3+1 = 20 characters per run.
+  // "M{x} {y}h{n}v1h-{n}z": at most 1+3+1+3+1+3+2+2+3+1 = 20 characters per run; the
+  // viewBox and rect numbers and attribute names in between take 31 more.
   constexpr std::size_t kMaxRunChars = 20;
-  const std::size_t bound = kOpen.size() + 64 + kAttrs.size() + kRect.size() + light.size() +
+  constexpr std::size_t kNumbersAndGlue = 64;
+  const std::size_t bound = kOpen.size() + kNumbersAndGlue + kAttrs.size() + kRect.size() + light.size() +
                             kPath.size() + dark.size() + kD.size() + runs * kMaxRunChars +
                             kClose.size();
 

@@ -25,15 +25,18 @@ struct QrMatrix {
 // |ecc|, Error when libqrencode fails otherwise.
 QrMatrix qr_encode(std::string_view data, QrEcc ecc);
 
-// qr_svg returns a standalone SVG document: viewBox in modules, shape-rendering
-// crispEdges, an opaque |light| background rect and all dark modules as one <path> whose
-// horizontal runs are merged. |dark| and |light| must be "#rgb" or "#rrggbb"; border
-// 0..64 modules. Throws InvalidArgument otherwise.
+// qr_svg returns a standalone SVG document: viewBox in modules (no width or height, so
+// it scales to its container), shape-rendering crispEdges, an opaque |light| background
+// rect and all dark modules as one <path> with one "M{x} {y}h{n}v1h-{n}z" subpath per
+// horizontal run. |dark| and |light| must be "#rgb" or "#rrggbb"; border 0..64 modules.
+// Throws InvalidArgument otherwise and for the data errors of qr_encode.
 std::string qr_svg(std::string_view data, QrEcc ecc, int border, std::string_view dark,
                    std::string_view light);
 
-// qr_png returns a 1-bit greyscale PNG, |scale| pixels per module (1..64), |border|
-// modules of quiet zone (0..64). Throws InvalidArgument for bad parameters.
+// qr_png returns a 1-bit greyscale PNG (IHDR, one IDAT, IEND), |scale| pixels per
+// module (1..64), |border| modules of quiet zone (0..64): (size + 2 * border) * scale
+// pixels square. Throws InvalidArgument for bad parameters and the data errors of
+// qr_encode, Error when zlib fails.
 std::vector<std::uint8_t> qr_png(std::string_view data, QrEcc ecc, int border, int scale);
 
 }  // namespace totp_native
