@@ -74,7 +74,9 @@ wheel-check: venv
 	build/wheel-check/venv/bin/pip install -q build/wheel-check/dist/*.whl \
 	  pytest hypothesis cryptography pyotp qrcode
 	cp -r tests/core tests/vectors build/wheel-check/suite/
-	cd build/wheel-check && venv/bin/python -m pytest -q -p no:cacheprovider suite/core
+	printf '[pytest]\nmarkers =\n    slow: randomised interoperability runs\nfilterwarnings = error\n' \
+	  > build/wheel-check/suite/pytest.ini
+	cd build/wheel-check/suite && ../venv/bin/python -m pytest -q -p no:cacheprovider -c pytest.ini --rootdir=. core
 
 demo: build
 	@echo "The example project arrives with the Django app (issue: admin, session pages and example project)."
