@@ -410,11 +410,14 @@ def build_rows(core: Any | None) -> list[Row]:
                 return f"qr_svg returned {type(svg).__name__} without <svg>/<path>"
         return None
 
+    # The target row is SvgImage: the class django-totp renders with (the target).
+    # SvgPathImage is the like-for-like output shape (one <path>), shown for information.
     rows.append(
-        Row("qr_svg_path", "QR code SVG (qrcode SvgPathImage)", 100.0, qr_path_sides, check=check_qr)
+        Row("qr_svg_rect", "QR code SVG (qrcode SvgImage, as django-totp)", 100.0, qr_rect_sides,
+            check=check_qr)
     )
     rows.append(
-        Row("qr_svg_rect", "QR code SVG (qrcode SvgImage)", None, qr_rect_sides, check=check_qr)
+        Row("qr_svg_path", "QR code SVG (qrcode SvgPathImage)", None, qr_path_sides, check=check_qr)
     )
 
     def qr_png_sides() -> tuple[Side | str, Side | str]:
