@@ -169,7 +169,7 @@ def provisioning_uri(secret: str, account: str, issuer: str | None = None, *, al
     parameters are omitted. Raises ValueError for an empty account, a ':' in the issuer,
     an invalid base32 secret or bad parameters.
     """
-def qr_png(data: str | bytes, *, ecc: str = 'M', border: int = 4, scale: int = 8) -> bytes:
+def qr_png(data: bytes | str, *, ecc: str = 'M', border: int = 4, scale: int = 8) -> bytes:
     """
     Return ``data`` as a QR code in a 1-bit greyscale PNG image.
     
@@ -179,7 +179,7 @@ def qr_png(data: str | bytes, *, ecc: str = 'M', border: int = 4, scale: int = 8
     Raises ValueError for empty or too-long data and for a bad ``ecc``, ``border`` or
     ``scale``; TypeError for arguments of the wrong type.
     """
-def qr_svg(data: str | bytes, *, ecc: str = 'M', border: int = 4, dark: str = '#000000', light: str = '#ffffff') -> str:
+def qr_svg(data: bytes | str, *, ecc: str = 'M', border: int = 4, dark: str = '#000000', light: str = '#ffffff') -> str:
     """
     Return ``data`` as a QR code in a standalone SVG document.
     
