@@ -6,7 +6,9 @@
 #include <functional>
 #include <iostream>
 #include <sstream>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace harness {
@@ -21,6 +23,8 @@ std::vector<Case>& registry();
 const std::filesystem::path& vectors_dir();
 std::string read_file(const std::filesystem::path& path);
 void record_failure(const char* file, int line, const std::string& what);
+// from_hex decodes hex digits (either case) of a vector file; throws on bad input.
+std::vector<std::uint8_t> from_hex(std::string_view hex);
 
 struct Registrar {
   Registrar(const char* name, std::function<void()> body) {

@@ -25,6 +25,21 @@ std::string read_file(const std::filesystem::path& path) {
   return out.str();
 }
 
+std::vector<std::uint8_t> from_hex(std::string_view hex) {
+  auto nibble = [](char c) -> std::uint8_t {
+    if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(c - '0');
+    if (c >= 'a' && c <= 'f') return static_cast<std::uint8_t>(c - 'a' + 10);
+    if (c >= 'A' && c <= 'F') return static_cast<std::uint8_t>(c - 'A' + 10);
+    throw std::runtime_error("bad hex digit in a vector file");
+  };
+  if (hex.size() % 2 != 0) throw std::runtime_error("odd-length hex in a vector file");
+  std::vector<std::uint8_t> out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    out.push_back(static_cast<std::uint8_t>((nibble(hex[i]) << 4) | nibble(hex[i + 1])));
+  }
+  return out;
+}
+
 void record_failure(const char* file, int line, const std::string& what) {
   ++g_failures_in_case;
   std::cerr << "  " << file << ":" << line << ": " << what << "\n";

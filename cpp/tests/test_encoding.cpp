@@ -15,20 +15,7 @@ using totp_native::InvalidArgument;
 
 namespace {
 
-std::vector<std::uint8_t> from_hex(std::string_view hex) {
-  REQUIRE(hex.size() % 2 == 0);
-  auto nibble = [](char c) -> std::uint8_t {
-    if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(c - '0');
-    if (c >= 'a' && c <= 'f') return static_cast<std::uint8_t>(c - 'a' + 10);
-    REQUIRE(false);
-    return 0;
-  };
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>((nibble(hex[i]) << 4) | nibble(hex[i + 1])));
-  }
-  return out;
-}
+using harness::from_hex;
 
 struct Base32Vector {
   std::vector<std::uint8_t> data;

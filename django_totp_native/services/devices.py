@@ -152,26 +152,19 @@ def verify_totp(user, code, *, on_success: OnSuccess = None, device: Optional[To
     device = device or _require_device(user)
     if not _well_formed_otp(code):
         return False
-    _reserve_attempt(device.pk)
-    try:
+
+    def consume() -> bool:
         step = _match_step(device, code)
-        ok = False
-        if step is not None:
-            with transaction.atomic():
-                ok = (
-                    Totp.objects.filter(pk=device.pk, last_used_step__lt=step).update(
-                        last_used_step=step, failed_attempts=0, next_attempt_at=None
-                    )
-                    == 1
-                )
-                if ok and on_success is not None:
-                    on_success(device)
-    except BaseException:
-        _record_failure(device.pk)
-        raise
-    if not ok:
-        _record_failure(device.pk)
-    return ok
+        if step is None:
+            return False
+        return (
+            Totp.objects.filter(pk=device.pk, last_used_step__lt=step).update(
+                last_used_step=step, failed_attempts=0, next_attempt_at=None
+            )
+            == 1
+        )
+
+    return _attempt(device, consume, on_success)
 
 
 def verify_backup(user, code, *, on_success: OnSuccess = None, device: Optional[Totp] = None) -> bool:
@@ -180,20 +173,31 @@ def verify_backup(user, code, *, on_success: OnSuccess = None, device: Optional[
     digests = _backup_digests(code)
     if not digests:
         return False
+
+    def consume() -> bool:
+        used = BackupCode.objects.filter(
+            totp_id=device.pk, digest__in=digests, is_used=False
+        ).update(is_used=True, used_at=timezone.now())
+        if used:
+            Totp.objects.filter(pk=device.pk).update(failed_attempts=0, next_attempt_at=None)
+        return used >= 1
+
+    return _attempt(device, consume, on_success)
+
+
+def _attempt(device: Totp, consume: Callable[[], bool], on_success: OnSuccess) -> bool:
+    """One verification attempt, counted before the check so concurrent guesses share the cap.
+
+    ``consume`` runs in a transaction together with ``on_success``; unless both finish,
+    the attempt is recorded as a failure (and an exception propagates).
+    """
     _reserve_attempt(device.pk)
     ok = False
     try:
         with transaction.atomic():
-            ok = (
-                BackupCode.objects.filter(totp_id=device.pk, digest__in=digests, is_used=False).update(
-                    is_used=True, used_at=timezone.now()
-                )
-                >= 1
-            )
-            if ok:
-                Totp.objects.filter(pk=device.pk).update(failed_attempts=0, next_attempt_at=None)
-                if on_success is not None:
-                    on_success(device)
+            ok = consume()
+            if ok and on_success is not None:
+                on_success(device)
     except BaseException:
         _record_failure(device.pk)
         raise

@@ -30,16 +30,24 @@ std::optional<std::string> arg_optional_text(const py::handle& obj, const char* 
   return std::string(bytes_or_str_view(obj, what));
 }
 
-std::int64_t arg_int64(const py::handle& obj, const char* what, std::int64_t min,
-                       std::int64_t max) {
+// index_value returns |obj| as a C long long via __index__ (bool refused), with
+// |overflow| set to +1 / -1 when it does not fit.
+static long long index_value(const py::handle& obj, const char* what, int& overflow) {
   if (PyBool_Check(obj.ptr()) || !PyIndex_Check(obj.ptr())) {
     throw py::type_error(std::string(what) + " must be an int, not " + type_name(obj));
   }
   const auto index = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
   if (!index) throw py::error_already_set();
-  int overflow = 0;
+  overflow = 0;
   const long long value = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
   if (value == -1 && PyErr_Occurred()) throw py::error_already_set();
+  return value;
+}
+
+std::int64_t arg_int64(const py::handle& obj, const char* what, std::int64_t min,
+                       std::int64_t max) {
+  int overflow = 0;
+  const long long value = index_value(obj, what, overflow);
   if (overflow != 0 || value < min || value > max) {
     throw py::value_error(std::string(what) + " must be between " + std::to_string(min) +
                           " and " + std::to_string(max));
@@ -48,14 +56,8 @@ std::int64_t arg_int64(const py::handle& obj, const char* what, std::int64_t min
 }
 
 int arg_int(const py::handle& obj, const char* what) {
-  if (PyBool_Check(obj.ptr()) || !PyIndex_Check(obj.ptr())) {
-    throw py::type_error(std::string(what) + " must be an int, not " + type_name(obj));
-  }
-  const auto index = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
-  if (!index) throw py::error_already_set();
   int overflow = 0;
-  const long long value = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
-  if (value == -1 && PyErr_Occurred()) throw py::error_already_set();
+  const long long value = index_value(obj, what, overflow);
   if (overflow > 0 || value > INT_MAX) return INT_MAX;
   if (overflow < 0 || value < INT_MIN) return INT_MIN;
   return static_cast<int>(value);
