@@ -32,7 +32,7 @@ class Fernet:
         
         Keep it secret: anyone holding it can read and forge tokens.
         """
-    def __init__(self, key: typing.Any, backend: typing.Any = None) -> None:
+    def __init__(self, key: bytes | str, backend: typing.Any = None) -> None:
         """
         Create a Fernet from ``key``: url-safe base64 (bytes or str) of 32 random bytes.
         
@@ -40,7 +40,7 @@ class Fernet:
         32 url-safe base64-encoded bytes."); a non-bytes/str key raises TypeError. ``backend``
         is ignored, as in cryptography.
         """
-    def decrypt(self, token: typing.Any, ttl: typing.Any = None) -> bytes:
+    def decrypt(self, token: bytes | str, ttl: int | None = None) -> bytes:
         """
         Return the plaintext of ``token`` (bytes or str).
         
@@ -48,25 +48,25 @@ class Fernet:
         Only when ``ttl`` (seconds) is given is its age checked: ExpiredToken when it is older
         than ``ttl`` or stamped more than 60 seconds in the future.
         """
-    def decrypt_at_time(self, token: typing.Any, ttl: typing.Any, current_time: typing.Any) -> bytes:
+    def decrypt_at_time(self, token: bytes | str, ttl: int, current_time: int) -> bytes:
         """
         decrypt with the age checked against ``current_time`` instead of the clock.
         
         ``ttl`` must not be None (ValueError), as in cryptography.
         """
-    def encrypt(self, data: typing.Any) -> bytes:
+    def encrypt(self, data: bytes) -> bytes:
         """
         Return the token (url-safe base64 bytes) of ``data`` stamped with the current time.
         
         ``data`` must be bytes; anything else raises TypeError.
         """
-    def encrypt_at_time(self, data: typing.Any, current_time: typing.Any) -> bytes:
+    def encrypt_at_time(self, data: bytes, current_time: int) -> bytes:
         """
         Return the token of ``data`` stamped with ``current_time`` (int Unix seconds).
         
         A negative time raises ValueError.
         """
-    def extract_timestamp(self, token: typing.Any) -> int:
+    def extract_timestamp(self, token: bytes | str) -> int:
         """
         Return the timestamp (int Unix seconds) of an authentic ``token``, without a TTL check.
         
@@ -79,37 +79,37 @@ class MultiFernet:
     Encrypts with the first Fernet and decrypts with any of them, so a new key can be put
     first while tokens made with the old ones stay readable. Safe to share between threads.
     """
-    def __init__(self, fernets: typing.Any) -> None:
+    def __init__(self, fernets: typing.Iterable[Fernet]) -> None:
         """
         Create a MultiFernet from an iterable of Fernet instances, the encrypting key first.
         
         An empty iterable raises ValueError; an item that is not a django_totp_native Fernet
         raises TypeError.
         """
-    def decrypt(self, msg: typing.Any, ttl: typing.Any = None) -> bytes:
+    def decrypt(self, msg: bytes | str, ttl: int | None = None) -> bytes:
         """
         Return the plaintext of ``msg`` (bytes or str), trying each key in order.
         
         Raises InvalidToken when no key decrypts it, ExpiredToken when a key authenticates it
         but ``ttl`` is given and the token is outside its window.
         """
-    def decrypt_at_time(self, msg: typing.Any, ttl: typing.Any, current_time: typing.Any) -> bytes:
+    def decrypt_at_time(self, msg: bytes | str, ttl: int, current_time: int) -> bytes:
         """
         decrypt with the age checked against ``current_time`` instead of the clock.
         """
-    def encrypt(self, msg: typing.Any) -> bytes:
+    def encrypt(self, msg: bytes) -> bytes:
         """
         Return the token of ``msg`` (bytes) under the first key, stamped with the current time.
         """
-    def encrypt_at_time(self, msg: typing.Any, current_time: typing.Any) -> bytes:
+    def encrypt_at_time(self, msg: bytes, current_time: int) -> bytes:
         """
         Return the token of ``msg`` under the first key, stamped with ``current_time``.
         """
-    def extract_timestamp(self, msg: typing.Any) -> int:
+    def extract_timestamp(self, msg: bytes | str) -> int:
         """
         Return the timestamp of ``msg`` when any key authenticates it; InvalidToken otherwise.
         """
-    def rotate(self, msg: typing.Any) -> bytes:
+    def rotate(self, msg: bytes | str) -> bytes:
         """
         Return ``msg`` re-encrypted under the first key, keeping its original timestamp.
         
@@ -169,7 +169,7 @@ def provisioning_uri(secret: str, account: str, issuer: str | None = None, *, al
     parameters are omitted. Raises ValueError for an empty account, a ':' in the issuer,
     an invalid base32 secret or bad parameters.
     """
-def qr_png(data: bytes | str, *, ecc: str = 'M', border: int = 4, scale: int = 8) -> bytes:
+def qr_png(data: str | bytes, *, ecc: str = 'M', border: int = 4, scale: int = 8) -> bytes:
     """
     Return ``data`` as a QR code in a 1-bit greyscale PNG image.
     
@@ -179,7 +179,7 @@ def qr_png(data: bytes | str, *, ecc: str = 'M', border: int = 4, scale: int = 8
     Raises ValueError for empty or too-long data and for a bad ``ecc``, ``border`` or
     ``scale``; TypeError for arguments of the wrong type.
     """
-def qr_svg(data: bytes | str, *, ecc: str = 'M', border: int = 4, dark: str = '#000000', light: str = '#ffffff') -> str:
+def qr_svg(data: str | bytes, *, ecc: str = 'M', border: int = 4, dark: str = '#000000', light: str = '#ffffff') -> str:
     """
     Return ``data`` as a QR code in a standalone SVG document.
     

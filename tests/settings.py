@@ -68,7 +68,8 @@ REST_FRAMEWORK = {
 }
 
 _ARTIFACTS = BASE_DIR / "artifacts"
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# One file per test process, so runs in parallel (two terminals, xdist) never share one.
+_WORKER = f'{os.environ.get("PYTEST_XDIST_WORKER", "main")}-{os.getpid()}'
 
 if os.environ.get("DATABASE_URL"):
     import dj_database_url

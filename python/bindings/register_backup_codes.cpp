@@ -1,50 +1,66 @@
-#include <pybind11/stl.h>
-
+// generate_backup_codes, normalize_backup_code, backup_code_digest.
+#include "fastcall.hpp"
 #include "registers.hpp"
 #include "totp_native/backup_codes.hpp"
 #include "totp_native/secure.hpp"
 
 namespace totp_native::bindings {
 
+namespace {
+
+std::string_view code_arg(PyObject* code) {
+  if (!PyUnicode_Check(code)) throw py::type_error("code must be str");
+  return bytes_or_str_view(code, "code");
+}
+
+py::object generate_backup_codes_body(PyObject** a) {
+  const int count = a[0] ? arg_int(a[0], "count") : 10;
+  const int length = a[1] ? arg_int(a[1], "length") : 12;
+  const int group = a[2] ? arg_int(a[2], "group") : 4;
+  py::list out;
+  for (const std::string& code : generate_backup_codes(count, length, group)) out.append(py::str(code));
+  return std::move(out);
+}
+
+py::object normalize_backup_code_body(PyObject** a) {
+  return py::str(normalize_backup_code(code_arg(a[0])));
+}
+
+py::object backup_code_digest_body(PyObject** a) {
+  const std::string_view code = code_arg(a[1]);
+  return py::str(backup_code_digest(as_bytes(bytes_or_str_view(a[0], "key")), code));
+}
+
+}  // namespace
+
 void register_backup_codes(py::module_& m) {
-  m.def(
-      "generate_backup_codes",
-      [](const PyInt& count, const PyInt& length, const PyInt& group) {
-        return generate_backup_codes(arg_int(count, "count"), arg_int(length, "length"),
-                                     arg_int(group, "group"));
-      },
-      py::arg("count") = 10,
-        py::arg("length") = 12, py::arg("group") = 4,
-        R"doc(Return ``count`` distinct random backup codes such as ``"7K3M-Q9XD-2HPA"``.
+  def_fast(m, {"generate_backup_codes", {"count", "length", "group"}, 3, 0,
+               R"doc(generate_backup_codes(count: int = 10, length: int = 12, group: int = 4) -> list[str]
+
+Return ``count`` distinct random backup codes such as ``"7K3M-Q9XD-2HPA"``.
 
 ``length`` symbols from Crockford's base32 alphabet (no I, L, O, U), grouped by
 ``group`` with '-' (0: no separators). Show them to the user once; store only
-backup_code_digest of each.)doc");
+backup_code_digest of each.)doc",
+               &generate_backup_codes_body});
 
-  m.def(
-      "normalize_backup_code",
-      [](const PyStr& code) {
-        if (!PyUnicode_Check(code.ptr())) throw py::type_error("code must be str");
-        return normalize_backup_code(bytes_or_str_view(code, "code"));
-      },
-      py::arg("code"),
-      R"doc(Return the canonical form of a typed backup code.
+  def_fast(m, {"normalize_backup_code", {"code"}, 1, 1,
+               R"doc(normalize_backup_code(code: str) -> str
+
+Return the canonical form of a typed backup code.
 
 NFKC, whitespace and '-' dropped, upper-cased, O read as 0 and I/L as 1. Raises
 ValueError when empty, longer than 128 characters, or containing a character that
-cannot be part of a backup code.)doc");
+cannot be part of a backup code.)doc",
+               &normalize_backup_code_body});
 
-  m.def(
-      "backup_code_digest",
-      [](const PyBytesOrStr& key, const PyStr& code) {
-        if (!PyUnicode_Check(code.ptr())) throw py::type_error("code must be str");
-        return backup_code_digest(as_bytes(bytes_or_str_view(key, "key")),
-                                  bytes_or_str_view(code, "code"));
-      },
-      py::arg("key"), py::arg("code"),
-      R"doc(Return the hex HMAC-SHA256 under ``key`` of the normalised ``code``.
+  def_fast(m, {"backup_code_digest", {"key", "code"}, 2, 2,
+               R"doc(backup_code_digest(key: bytes | str, code: str) -> str
 
-This is what is stored instead of the code. Raises as normalize_backup_code.)doc");
+Return the hex HMAC-SHA256 under ``key`` of the normalised ``code``.
+
+This is what is stored instead of the code. Raises as normalize_backup_code.)doc",
+               &backup_code_digest_body});
 }
 
 }  // namespace totp_native::bindings

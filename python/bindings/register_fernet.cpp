@@ -1,9 +1,11 @@
 // Fernet and MultiFernet with cryptography.fernet's Python API over the core's FernetKey
 // and FernetKeyRing (which totp_match_sealed takes directly). Argument conversion only.
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <vector>
 
+#include "fastcall.hpp"
 #include "registers.hpp"
 #include "totp_native/fernet.hpp"
 #include "totp_native/secure.hpp"
@@ -22,19 +24,19 @@ py::bytes plaintext_bytes(const SecureBuffer& plaintext) {
 
 std::int64_t now_seconds() { return whole_seconds(py::none(), "current_time"); }
 
-std::int64_t explicit_seconds(const py::object& value, const char* what) {
+std::int64_t explicit_seconds(py::handle value, const char* what) {
   if (value.is_none()) {
     throw py::type_error(std::string(what) + " must be an int (Unix seconds), not None");
   }
   return whole_seconds(value, what);
 }
 
-std::optional<std::int64_t> optional_ttl(const py::object& ttl) {
-  if (ttl.is_none()) return std::nullopt;
+std::optional<std::int64_t> optional_ttl(PyObject* ttl) {
+  if (ttl == nullptr || ttl == Py_None) return std::nullopt;
   return whole_seconds(ttl, "ttl");
 }
 
-std::int64_t required_ttl(const py::object& ttl) {
+std::int64_t required_ttl(py::handle ttl) {
   if (ttl.is_none()) {
     throw py::value_error("decrypt_at_time() can only be used with a non-None ttl");
   }
@@ -48,7 +50,7 @@ std::string type_name(const py::handle& obj) {
   return module == "builtins" ? name : module + "." + name;
 }
 
-std::vector<FernetKey> fernet_list(const py::object& fernets) {
+std::vector<FernetKey> fernet_list(py::handle fernets) {
   std::vector<FernetKey> keys;
   for (const py::handle item : py::iter(fernets)) {
     if (!py::isinstance<FernetKey>(item)) {
@@ -60,158 +62,193 @@ std::vector<FernetKey> fernet_list(const py::object& fernets) {
   return keys;
 }
 
+// Method bodies shared by Fernet (FernetKey) and MultiFernet (FernetKeyRing): the two
+// have the same operations; only cryptography's parameter names differ. a[0] is self.
+
+template <typename Keys>
+const Keys& self_of(PyObject* self) {
+  if (!py::isinstance<Keys>(self)) {
+    throw py::type_error("the method was called on an object that is not a " +
+                         std::string(std::is_same_v<Keys, FernetKey> ? "Fernet" : "MultiFernet"));
+  }
+  return py::handle(self).cast<const Keys&>();
+}
+
+template <typename Keys>
+py::object encrypt_body(PyObject** a) {
+  return token_bytes(self_of<Keys>(a[0]).encrypt(as_bytes(bytes_view(a[1], "data")), now_seconds()));
+}
+
+template <typename Keys>
+py::object encrypt_at_time_body(PyObject** a) {
+  return token_bytes(self_of<Keys>(a[0]).encrypt(as_bytes(bytes_view(a[1], "data")),
+                                                 explicit_seconds(a[2], "current_time")));
+}
+
+template <typename Keys>
+py::object decrypt_body(PyObject** a) {
+  const std::optional<std::int64_t> max_age = optional_ttl(a[2]);
+  const SecureBuffer plaintext = self_of<Keys>(a[0]).decrypt(
+      bytes_or_str_view(a[1], "token"), max_age, max_age ? now_seconds() : 0);
+  return plaintext_bytes(plaintext);
+}
+
+template <typename Keys>
+py::object decrypt_at_time_body(PyObject** a) {
+  const std::int64_t max_age = required_ttl(a[2]);
+  const std::int64_t now = explicit_seconds(a[3], "current_time");
+  const SecureBuffer plaintext =
+      self_of<Keys>(a[0]).decrypt(bytes_or_str_view(a[1], "token"), max_age, now);
+  return plaintext_bytes(plaintext);
+}
+
+template <typename Keys>
+py::object extract_timestamp_body(PyObject** a) {
+  return py::int_(self_of<Keys>(a[0]).extract_timestamp(bytes_or_str_view(a[1], "token")));
+}
+
+py::object rotate_body(PyObject** a) {
+  return token_bytes(self_of<FernetKeyRing>(a[0]).rotate(bytes_or_str_view(a[1], "token")));
+}
+
+// The constructors keep pybind11's init machinery (it allocates the instance) but take
+// (*args, **kwargs) parsed by FastSignature, so no call can make pybind11 echo the key.
+template <typename Make>
+auto parse_init(const FastSignature& signature, const py::args& args, const py::kwargs& kwargs,
+                Make&& make) {
+  PyObject* a[kMaxFastParams];
+  if (!signature.parse_tuple(args, kwargs, a)) throw py::error_already_set();
+  return make(a);
+}
+
 }  // namespace
 
 void register_fernet(py::module_& m) {
-  py::class_<FernetKey>(m, "Fernet", R"doc(Symmetric authenticated encryption, a drop-in for ``cryptography.fernet.Fernet``.
+  // Signatures come from the first docstring line, as for every function (fastcall.hpp).
+  py::options options;
+  options.disable_function_signatures();
+
+  py::class_<FernetKey> fernet(m, "Fernet", R"doc(Symmetric authenticated encryption, a drop-in for ``cryptography.fernet.Fernet``.
 
 Tokens are byte-compatible with cryptography's (Fernet spec: version 0x80, timestamp,
 random IV, AES-128-CBC with PKCS#7 padding, HMAC-SHA256). Safe to share between threads.
 Raises InvalidToken (ExpiredToken when only the TTL check fails) instead of
-cryptography's InvalidToken.)doc")
-      .def(py::init([](const py::object& key, const py::object& /*backend*/) {
-             return FernetKey(bytes_or_str_view(key, "key"));
-           }),
-           py::arg("key"), py::arg("backend") = py::none(),
-           R"doc(Create a Fernet from ``key``: url-safe base64 (bytes or str) of 32 random bytes.
+cryptography's InvalidToken.)doc");
+  fernet.def(py::init([](const py::args& args, const py::kwargs& kwargs) {
+               static const FastSignature signature("Fernet", {"key", "backend"}, 2, 1);
+               return parse_init(signature, args, kwargs, [](PyObject** a) {
+                 return FernetKey(bytes_or_str_view(a[0], "key"));
+               });
+             }),
+             R"doc(__init__(self, key: bytes | str, backend: typing.Any = None) -> None
+
+Create a Fernet from ``key``: url-safe base64 (bytes or str) of 32 random bytes.
 
 Surrounding whitespace is ignored. Anything else raises ValueError ("Fernet key must be
 32 url-safe base64-encoded bytes."); a non-bytes/str key raises TypeError. ``backend``
-is ignored, as in cryptography.)doc")
-      .def_static(
-          "generate_key",
-          [] {
-            std::string key = FernetKey::generate();
-            py::bytes result = token_bytes(key);
-            secure_wipe(key);
-            return result;
-          },
-          R"doc(Return a fresh random key (32 bytes from the CSPRNG) as url-safe base64 bytes.
+is ignored, as in cryptography.)doc");
+  fernet.def_static(
+      "generate_key",
+      [] {
+        std::string key = FernetKey::generate();
+        py::bytes result = token_bytes(key);
+        secure_wipe(key);
+        return result;
+      },
+      R"doc(generate_key() -> bytes
 
-Keep it secret: anyone holding it can read and forge tokens.)doc")
-      .def(
-          "encrypt",
-          [](const FernetKey& self, const py::object& data) {
-            return token_bytes(self.encrypt(as_bytes(bytes_view(data, "data")), now_seconds()));
-          },
-          py::arg("data"),
-          R"doc(Return the token (url-safe base64 bytes) of ``data`` stamped with the current time.
+Return a fresh random key (32 bytes from the CSPRNG) as url-safe base64 bytes.
 
-``data`` must be bytes; anything else raises TypeError.)doc")
-      .def(
-          "encrypt_at_time",
-          [](const FernetKey& self, const py::object& data, const py::object& current_time) {
-            return token_bytes(self.encrypt(as_bytes(bytes_view(data, "data")),
-                                            explicit_seconds(current_time, "current_time")));
-          },
-          py::arg("data"), py::arg("current_time"),
-          R"doc(Return the token of ``data`` stamped with ``current_time`` (int Unix seconds).
+Keep it secret: anyone holding it can read and forge tokens.)doc");
+  def_fast_method(fernet, {"encrypt", {"self", "data"}, 2, 2,
+                           R"doc(encrypt(self, data: bytes) -> bytes
 
-A negative time raises ValueError.)doc")
-      .def(
-          "decrypt",
-          [](const FernetKey& self, const py::object& token, const py::object& ttl) {
-            const std::optional<std::int64_t> max_age = optional_ttl(ttl);
-            const SecureBuffer plaintext = self.decrypt(bytes_or_str_view(token, "token"),
-                                                        max_age, max_age ? now_seconds() : 0);
-            return plaintext_bytes(plaintext);
-          },
-          py::arg("token"), py::arg("ttl") = py::none(),
-          R"doc(Return the plaintext of ``token`` (bytes or str).
+Return the token (url-safe base64 bytes) of ``data`` stamped with the current time.
+
+``data`` must be bytes; anything else raises TypeError.)doc",
+                           &encrypt_body<FernetKey>});
+  def_fast_method(fernet, {"encrypt_at_time", {"self", "data", "current_time"}, 3, 3,
+                           R"doc(encrypt_at_time(self, data: bytes, current_time: int) -> bytes
+
+Return the token of ``data`` stamped with ``current_time`` (int Unix seconds).
+
+A negative time raises ValueError.)doc",
+                           &encrypt_at_time_body<FernetKey>});
+  def_fast_method(fernet, {"decrypt", {"self", "token", "ttl"}, 3, 2,
+                           R"doc(decrypt(self, token: bytes | str, ttl: int | None = None) -> bytes
+
+Return the plaintext of ``token`` (bytes or str).
 
 Raises InvalidToken when the token is malformed, tampered with or made with another key.
 Only when ``ttl`` (seconds) is given is its age checked: ExpiredToken when it is older
-than ``ttl`` or stamped more than 60 seconds in the future.)doc")
-      .def(
-          "decrypt_at_time",
-          [](const FernetKey& self, const py::object& token, const py::object& ttl,
-             const py::object& current_time) {
-            const std::int64_t max_age = required_ttl(ttl);
-            const std::int64_t now = explicit_seconds(current_time, "current_time");
-            const SecureBuffer plaintext =
-                self.decrypt(bytes_or_str_view(token, "token"), max_age, now);
-            return plaintext_bytes(plaintext);
-          },
-          py::arg("token"), py::arg("ttl"), py::arg("current_time"),
-          R"doc(decrypt with the age checked against ``current_time`` instead of the clock.
+than ``ttl`` or stamped more than 60 seconds in the future.)doc",
+                           &decrypt_body<FernetKey>});
+  def_fast_method(fernet, {"decrypt_at_time", {"self", "token", "ttl", "current_time"}, 4, 4,
+                           R"doc(decrypt_at_time(self, token: bytes | str, ttl: int, current_time: int) -> bytes
 
-``ttl`` must not be None (ValueError), as in cryptography.)doc")
-      .def(
-          "extract_timestamp",
-          [](const FernetKey& self, const py::object& token) {
-            return self.extract_timestamp(bytes_or_str_view(token, "token"));
-          },
-          py::arg("token"),
-          R"doc(Return the timestamp (int Unix seconds) of an authentic ``token``, without a TTL check.
+decrypt with the age checked against ``current_time`` instead of the clock.
 
-Raises InvalidToken when the token is malformed or its signature does not verify.)doc");
+``ttl`` must not be None (ValueError), as in cryptography.)doc",
+                           &decrypt_at_time_body<FernetKey>});
+  def_fast_method(fernet, {"extract_timestamp", {"self", "token"}, 2, 2,
+                           R"doc(extract_timestamp(self, token: bytes | str) -> int
 
-  py::class_<FernetKeyRing>(m, "MultiFernet", R"doc(Key rotation, a drop-in for ``cryptography.fernet.MultiFernet``.
+Return the timestamp (int Unix seconds) of an authentic ``token``, without a TTL check.
+
+Raises InvalidToken when the token is malformed or its signature does not verify.)doc",
+                           &extract_timestamp_body<FernetKey>});
+
+  py::class_<FernetKeyRing> multi(m, "MultiFernet", R"doc(Key rotation, a drop-in for ``cryptography.fernet.MultiFernet``.
 
 Encrypts with the first Fernet and decrypts with any of them, so a new key can be put
-first while tokens made with the old ones stay readable. Safe to share between threads.)doc")
-      .def(py::init([](const py::object& fernets) { return FernetKeyRing(fernet_list(fernets)); }),
-           py::arg("fernets"),
-           R"doc(Create a MultiFernet from an iterable of Fernet instances, the encrypting key first.
+first while tokens made with the old ones stay readable. Safe to share between threads.)doc");
+  multi.def(py::init([](const py::args& args, const py::kwargs& kwargs) {
+              static const FastSignature signature("MultiFernet", {"fernets"}, 1, 1);
+              return parse_init(signature, args, kwargs, [](PyObject** a) {
+                return FernetKeyRing(fernet_list(a[0]));
+              });
+            }),
+            R"doc(__init__(self, fernets: typing.Iterable[Fernet]) -> None
+
+Create a MultiFernet from an iterable of Fernet instances, the encrypting key first.
 
 An empty iterable raises ValueError; an item that is not a django_totp_native Fernet
-raises TypeError.)doc")
-      .def(
-          "encrypt",
-          [](const FernetKeyRing& self, const py::object& msg) {
-            return token_bytes(self.encrypt(as_bytes(bytes_view(msg, "data")), now_seconds()));
-          },
-          py::arg("msg"),
-          R"doc(Return the token of ``msg`` (bytes) under the first key, stamped with the current time.)doc")
-      .def(
-          "encrypt_at_time",
-          [](const FernetKeyRing& self, const py::object& msg, const py::object& current_time) {
-            return token_bytes(self.encrypt(as_bytes(bytes_view(msg, "data")),
-                                            explicit_seconds(current_time, "current_time")));
-          },
-          py::arg("msg"), py::arg("current_time"),
-          R"doc(Return the token of ``msg`` under the first key, stamped with ``current_time``.)doc")
-      .def(
-          "decrypt",
-          [](const FernetKeyRing& self, const py::object& msg, const py::object& ttl) {
-            const std::optional<std::int64_t> max_age = optional_ttl(ttl);
-            const SecureBuffer plaintext = self.decrypt(bytes_or_str_view(msg, "token"), max_age,
-                                                        max_age ? now_seconds() : 0);
-            return plaintext_bytes(plaintext);
-          },
-          py::arg("msg"), py::arg("ttl") = py::none(),
-          R"doc(Return the plaintext of ``msg`` (bytes or str), trying each key in order.
+raises TypeError.)doc");
+  def_fast_method(multi, {"encrypt", {"self", "msg"}, 2, 2,
+                          R"doc(encrypt(self, msg: bytes) -> bytes
+
+Return the token of ``msg`` (bytes) under the first key, stamped with the current time.)doc",
+                          &encrypt_body<FernetKeyRing>});
+  def_fast_method(multi, {"encrypt_at_time", {"self", "msg", "current_time"}, 3, 3,
+                          R"doc(encrypt_at_time(self, msg: bytes, current_time: int) -> bytes
+
+Return the token of ``msg`` under the first key, stamped with ``current_time``.)doc",
+                          &encrypt_at_time_body<FernetKeyRing>});
+  def_fast_method(multi, {"decrypt", {"self", "msg", "ttl"}, 3, 2,
+                          R"doc(decrypt(self, msg: bytes | str, ttl: int | None = None) -> bytes
+
+Return the plaintext of ``msg`` (bytes or str), trying each key in order.
 
 Raises InvalidToken when no key decrypts it, ExpiredToken when a key authenticates it
-but ``ttl`` is given and the token is outside its window.)doc")
-      .def(
-          "decrypt_at_time",
-          [](const FernetKeyRing& self, const py::object& msg, const py::object& ttl,
-             const py::object& current_time) {
-            const std::int64_t max_age = required_ttl(ttl);
-            const std::int64_t now = explicit_seconds(current_time, "current_time");
-            const SecureBuffer plaintext =
-                self.decrypt(bytes_or_str_view(msg, "token"), max_age, now);
-            return plaintext_bytes(plaintext);
-          },
-          py::arg("msg"), py::arg("ttl"), py::arg("current_time"),
-          R"doc(decrypt with the age checked against ``current_time`` instead of the clock.)doc")
-      .def(
-          "rotate",
-          [](const FernetKeyRing& self, const py::object& msg) {
-            return token_bytes(self.rotate(bytes_or_str_view(msg, "token")));
-          },
-          py::arg("msg"),
-          R"doc(Return ``msg`` re-encrypted under the first key, keeping its original timestamp.
+but ``ttl`` is given and the token is outside its window.)doc",
+                          &decrypt_body<FernetKeyRing>});
+  def_fast_method(multi, {"decrypt_at_time", {"self", "msg", "ttl", "current_time"}, 4, 4,
+                          R"doc(decrypt_at_time(self, msg: bytes | str, ttl: int, current_time: int) -> bytes
 
-No TTL check. Raises InvalidToken when no key decrypts it.)doc")
-      .def(
-          "extract_timestamp",
-          [](const FernetKeyRing& self, const py::object& msg) {
-            return self.extract_timestamp(bytes_or_str_view(msg, "token"));
-          },
-          py::arg("msg"),
-          R"doc(Return the timestamp of ``msg`` when any key authenticates it; InvalidToken otherwise.)doc");
+decrypt with the age checked against ``current_time`` instead of the clock.)doc",
+                          &decrypt_at_time_body<FernetKeyRing>});
+  def_fast_method(multi, {"rotate", {"self", "msg"}, 2, 2,
+                          R"doc(rotate(self, msg: bytes | str) -> bytes
+
+Return ``msg`` re-encrypted under the first key, keeping its original timestamp.
+
+No TTL check. Raises InvalidToken when no key decrypts it.)doc",
+                          &rotate_body});
+  def_fast_method(multi, {"extract_timestamp", {"self", "msg"}, 2, 2,
+                          R"doc(extract_timestamp(self, msg: bytes | str) -> int
+
+Return the timestamp of ``msg`` when any key authenticates it; InvalidToken otherwise.)doc",
+                          &extract_timestamp_body<FernetKeyRing>});
 }
 
 }  // namespace totp_native::bindings

@@ -1,35 +1,55 @@
 // qr_svg and qr_png: arguments become C++ values first, then rendering runs without the
 // GIL (a symbol takes tens of microseconds to milliseconds, worth letting other threads in).
-
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "fastcall.hpp"
 #include "registers.hpp"
 #include "totp_native/qr.hpp"
 
 namespace totp_native::bindings {
 
+namespace {
+
+QrEcc ecc_arg(PyObject* ecc) { return ecc ? parse_qr_ecc(arg_text(ecc, "ecc")) : QrEcc::kMedium; }
+
+int border_arg(PyObject* border) { return border ? arg_int(border, "border") : 4; }
+
+py::object qr_svg_body(PyObject** a) {
+  const std::string data(bytes_or_str_view(a[0], "data"));
+  const QrEcc level = ecc_arg(a[1]);
+  const int border = border_arg(a[2]);
+  const std::string dark = a[3] ? arg_text(a[3], "dark") : "#000000";
+  const std::string light = a[4] ? arg_text(a[4], "light") : "#ffffff";
+  std::string svg;
+  {
+    py::gil_scoped_release released;
+    svg = qr_svg(data, level, border, dark, light);
+  }
+  return py::str(svg);
+}
+
+py::object qr_png_body(PyObject** a) {
+  const std::string data(bytes_or_str_view(a[0], "data"));
+  const QrEcc level = ecc_arg(a[1]);
+  const int border = border_arg(a[2]);
+  const int scale = a[3] ? arg_int(a[3], "scale") : 8;
+  std::vector<std::uint8_t> png;
+  {
+    py::gil_scoped_release released;
+    png = qr_png(data, level, border, scale);
+  }
+  return py::bytes(reinterpret_cast<const char*>(png.data()), png.size());
+}
+
+}  // namespace
+
 void register_qr(py::module_& m) {
-  m.def(
-      "qr_svg",
-      [](const PyBytesOrStr& data, const PyStr& ecc, const PyInt& border, const PyStr& dark,
-         const PyStr& light) {
-        const std::string bytes(bytes_or_str_view(data, "data"));
-        const QrEcc level = parse_qr_ecc(arg_text(ecc, "ecc"));
-        const int quiet = arg_int(border, "border");
-        const std::string dark_colour = arg_text(dark, "dark");
-        const std::string light_colour = arg_text(light, "light");
-        std::string svg;
-        {
-          py::gil_scoped_release released;
-          svg = qr_svg(bytes, level, quiet, dark_colour, light_colour);
-        }
-        return svg;
-      },
-      py::arg("data"), py::kw_only(), py::arg("ecc") = "M", py::arg("border") = 4,
-      py::arg("dark") = "#000000", py::arg("light") = "#ffffff",
-      R"doc(Return ``data`` as a QR code in a standalone SVG document.
+  def_fast(m, {"qr_svg", {"data", "ecc", "border", "dark", "light"}, 1, 1,
+               R"doc(qr_svg(data: str | bytes, *, ecc: str = 'M', border: int = 4, dark: str = '#000000', light: str = '#ffffff') -> str
+
+Return ``data`` as a QR code in a standalone SVG document.
 
 ``data`` (str, encoded as UTF-8, or bytes) is stored byte-exact in 8-bit mode in the
 smallest symbol at error correction level ``ecc`` ("L", "M", "Q" or "H"). The SVG has a
@@ -40,31 +60,20 @@ scanners want 4). Colours must be "#rgb" or "#rrggbb".
 
 Raises ValueError for empty or too-long data (at most 2953 bytes at "L", 2331 at "M",
 1663 at "Q", 1273 at "H") and for a bad ``ecc``, ``border`` or colour; TypeError for
-arguments of the wrong type.)doc");
+arguments of the wrong type.)doc",
+               &qr_svg_body});
 
-  m.def(
-      "qr_png",
-      [](const PyBytesOrStr& data, const PyStr& ecc, const PyInt& border, const PyInt& scale) {
-        const std::string bytes(bytes_or_str_view(data, "data"));
-        const QrEcc level = parse_qr_ecc(arg_text(ecc, "ecc"));
-        const int quiet = arg_int(border, "border");
-        const int pixels_per_module = arg_int(scale, "scale");
-        std::vector<std::uint8_t> png;
-        {
-          py::gil_scoped_release released;
-          png = qr_png(bytes, level, quiet, pixels_per_module);
-        }
-        return py::bytes(reinterpret_cast<const char*>(png.data()), png.size());
-      },
-      py::arg("data"), py::kw_only(), py::arg("ecc") = "M", py::arg("border") = 4,
-      py::arg("scale") = 8,
-      R"doc(Return ``data`` as a QR code in a 1-bit greyscale PNG image.
+  def_fast(m, {"qr_png", {"data", "ecc", "border", "scale"}, 1, 1,
+               R"doc(qr_png(data: str | bytes, *, ecc: str = 'M', border: int = 4, scale: int = 8) -> bytes
+
+Return ``data`` as a QR code in a 1-bit greyscale PNG image.
 
 ``data``, ``ecc`` and ``border`` are as for :func:`qr_svg`; each module is ``scale``
 pixels square (1..64), so the image is ``(size + 2 * border) * scale`` pixels wide.
 
 Raises ValueError for empty or too-long data and for a bad ``ecc``, ``border`` or
-``scale``; TypeError for arguments of the wrong type.)doc");
+``scale``; TypeError for arguments of the wrong type.)doc",
+               &qr_png_body});
 }
 
 }  // namespace totp_native::bindings

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <pybind11/pybind11.h>
-#include <pybind11/typing.h>
 
 #include <cstdint>
 #include <optional>
@@ -23,19 +22,8 @@ void register_challenge(py::module_& m); // register_challenge.cpp: sign_challen
 void register_backup_codes(py::module_& m);  // register_backup_codes.cpp
 void register_qr(py::module_& m);        // register_qr.cpp: qr_svg, qr_png (GIL released)
 
-// Argument types that accept any Python object, so that pybind11 never rejects a call
-// itself: its "incompatible function arguments ... Invoked with: <repr of every argument>"
-// message would echo keys, secrets and codes. The arg_* functions below check the type
-// and raise a TypeError naming only the parameter. Stubs still show the intended type.
-using PyStr = py::typing::Union<py::str>;
-using PyInt = py::typing::Union<py::int_>;
-using PyBool = py::typing::Union<py::bool_>;
-using PyOptStr = py::typing::Optional<py::str>;
-using PyBytes = py::typing::Union<py::bytes>;
-using PyBytesOrStr = py::typing::Union<py::bytes, py::str>;
-using PyTime = py::typing::Union<py::int_, py::float_, py::none>;
-using PyOptInt = py::typing::Optional<py::int_>;
-
+// Argument checks for the bodies in fastcall.hpp: each raises a TypeError or ValueError
+// that names the parameter and never repeats its value.
 // arg_text returns a str argument as UTF-8; TypeError for non-str, ValueError for lone
 // surrogates.
 std::string arg_text(const py::handle& obj, const char* what);
