@@ -58,8 +58,8 @@ bool FastSignature::check_required(PyObject** out) const {
   return true;
 }
 
-bool FastSignature::parse(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                          PyObject** out) const {
+bool FastSignature::place_positional(PyObject* const* args, Py_ssize_t nargs,
+                                     PyObject** out) const {
   for (std::size_t i = 0; i < names_.size(); ++i) out[i] = nullptr;
   const auto positional = static_cast<std::size_t>(nargs);
   if (positional > max_positional_) {
@@ -68,6 +68,12 @@ bool FastSignature::parse(PyObject* const* args, Py_ssize_t nargs, PyObject* kwn
     return false;
   }
   for (std::size_t i = 0; i < positional; ++i) out[i] = args[i];
+  return true;
+}
+
+bool FastSignature::parse(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                          PyObject** out) const {
+  if (!place_positional(args, nargs, out)) return false;
   const Py_ssize_t nkw = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
   for (Py_ssize_t k = 0; k < nkw; ++k) {
     if (!place_keyword(PyTuple_GET_ITEM(kwnames, k), args[nargs + k], out)) return false;
@@ -79,14 +85,14 @@ bool FastSignature::parse_tuple(const py::tuple& args, const py::dict& kwargs,
                                 PyObject** out) const {
   std::vector<PyObject*> flat;
   for (const py::handle item : args) flat.push_back(item.ptr());
-  if (!parse(flat.data(), static_cast<Py_ssize_t>(flat.size()), nullptr, out)) return false;
+  if (!place_positional(flat.data(), static_cast<Py_ssize_t>(flat.size()), out)) return false;
   Py_ssize_t pos = 0;
   PyObject* key = nullptr;
   PyObject* value = nullptr;
   while (PyDict_Next(kwargs.ptr(), &pos, &key, &value)) {
     if (!place_keyword(key, value, out)) return false;
   }
-  return true;
+  return check_required(out);
 }
 
 namespace {

@@ -41,6 +41,7 @@ class FastSignature {
   std::size_t size() const noexcept { return names_.size(); }
 
  private:
+  bool place_positional(PyObject* const* args, Py_ssize_t nargs, PyObject** out) const;
   bool place_keyword(PyObject* name, PyObject* value, PyObject** out) const;
   bool check_required(PyObject** out) const;
 

@@ -202,6 +202,35 @@ CASES = [
 ]
 
 
+# Calls that do not fit a signature at all (a mistake in the calling code, which then
+# ends up in a traceback or a log): the error names the problem, never an argument value.
+_FERNET = core.Fernet(core.Fernet.generate_key())
+_MULTI = core.MultiFernet([_FERNET])
+CASES += [
+    _(lambda: core.hotp(SECRET, 1, foo=2), TypeError, "foo", "arity-hotp-unknown-keyword"),
+    _(lambda: core.hotp(SECRET, 1, 6, "SHA1", 9), TypeError, "positional", "arity-hotp-extra"),
+    _(lambda: core.totp(SECRET_B32), TypeError, "for_time", "arity-totp-missing"),
+    _(lambda: core.totp_match(SECRET, CODE, 0, 30), TypeError, "positional", "arity-match-period-positional"),
+    _(lambda: core.totp_match(SECRET, CODE, 0, key=SECRET), TypeError, "multiple values", "arity-match-twice"),
+    _(lambda: core.totp_match_sealed(_FERNET, TOKEN, CODE), TypeError, "for_time", "arity-sealed-missing"),
+    _(lambda: core.provisioning_uri(SECRET_B32, "a", "b", "SHA1"), TypeError, "positional", "arity-uri-extra"),
+    _(lambda: core.sign_challenge(CHALLENGE_KEY, "17", "login", 1, 2), TypeError, "positional", "arity-sign-extra"),
+    _(lambda: core.verify_challenge(CHALLENGE_KEY, TOKEN, "login", max_agee=5), TypeError, "max_agee", "arity-verify-typo"),
+    _(lambda: core.backup_code_digest(BACKUP_KEY, CODE, CODE), TypeError, "positional", "arity-digest-extra"),
+    _(lambda: core.constant_time_equal(SECRET), TypeError, "'b'", "arity-compare-missing"),
+    _(lambda: core.b32decode(SECRET_B32, SECRET_B32), TypeError, "positional", "arity-b32-extra"),
+    _(lambda: core.qr_svg(SECRET_B32, "H"), TypeError, "positional", "arity-qr-ecc-positional"),
+    _(lambda: core.Fernet(SECRET, None, SECRET), TypeError, "positional", "arity-fernet-init"),
+    _(lambda: core.Fernet(secret=SECRET), TypeError, "secret", "arity-fernet-init-keyword"),
+    _(lambda: core.MultiFernet([_FERNET], SECRET), TypeError, "positional", "arity-multifernet-init"),
+    _(lambda: _FERNET.decrypt(TOKEN, 60, SECRET), TypeError, "positional", "arity-fernet-decrypt"),
+    _(lambda: _FERNET.encrypt(data=SECRET, extra=SECRET), TypeError, "extra", "arity-fernet-encrypt"),
+    _(lambda: _MULTI.rotate(msg=TOKEN, ttl=5), TypeError, "ttl", "arity-multifernet-rotate"),
+    _(lambda: core.MultiFernet(fernets=[]), ValueError, "at least one", "multifernet-init-keyword-empty"),
+    _(lambda: core.Fernet.decrypt(SECRET, TOKEN), TypeError, "Fernet", "arity-unbound-method"),
+]
+
+
 @pytest.mark.parametrize("call, expected, needle", CASES)
 def test_hostile_input(call, expected, needle):
     if expected is NONE:

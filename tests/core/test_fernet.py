@@ -504,3 +504,14 @@ def test_shared_instances_across_threads():
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(worker, range(8)))
     assert results == [[]] * 8
+
+
+def test_constructors_and_methods_take_keywords_as_cryptography_does():
+    from cryptography.fernet import Fernet as CryptoFernet
+
+    key = CryptoFernet.generate_key()
+    ours = core.MultiFernet(fernets=[core.Fernet(key=key, backend=None)])
+    token = ours.encrypt_at_time(msg=b"secret", current_time=1_000)
+    assert CryptoFernet(key).decrypt_at_time(token, ttl=60, current_time=1_030) == b"secret"
+    assert ours.decrypt(msg=token) == b"secret"
+    assert core.Fernet(key).decrypt_at_time(token=token, ttl=60, current_time=1_030) == b"secret"
