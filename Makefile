@@ -78,9 +78,10 @@ wheel-check: venv
 	  > build/wheel-check/suite/pytest.ini
 	cd build/wheel-check/suite && ../venv/bin/python -m pytest -q -p no:cacheprovider -c pytest.ini --rootdir=. core
 
+# Migrates the example project (SQLite by default), (re)creates the `demo` superuser with a
+# new random password that it prints, and serves on 127.0.0.1:8000.
 demo: build
-	@echo "The example project arrives with the Django app (issue: admin, session pages and example project)."
-	@echo "The native core is built and importable: $(PY) -c 'import django_totp_native.core'"
+	bash tools/demo.sh
 
 clean:
 	rm -rf build dist *.egg-info

@@ -131,5 +131,17 @@ class TotpSettings:
         """Disable and rotate require a fresh code or backup code (TOTP_REQUIRE_CODE_FOR_CHANGES, default False)."""
         return bool(self._get("TOTP_REQUIRE_CODE_FOR_CHANGES", False))
 
+    @property
+    def ADMIN_REQUIRE_OTP(self) -> bool:
+        """The default admin site asks staff with 2FA for a code after the password and sends
+        staff required to enroll to enrollment (TOTP_ADMIN_REQUIRE_OTP, default False)."""
+        return bool(self._get("TOTP_ADMIN_REQUIRE_OTP", False))
+
+    @property
+    def ADMIN_PATCH_USER_ADMIN(self) -> bool:
+        """Re-register Django's default UserAdmin with the 2FA columns, filter and actions
+        (TOTP_ADMIN_PATCH_USER_ADMIN, default True; read when the admin is loaded)."""
+        return bool(self._get("TOTP_ADMIN_PATCH_USER_ADMIN", True))
+
 
 conf = TotpSettings()

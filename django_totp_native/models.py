@@ -91,3 +91,38 @@ class UsedChallenge(models.Model):
 
     def __str__(self) -> str:
         return "Redeemed challenge"
+
+
+class TotpRequirement(models.Model):
+    """An administrator's order that a user must have two-factor authentication.
+
+    While the user has no confirmed device, the session pages and the OTP admin login send
+    them to enrollment before anything else. The row stays after enrollment, so a user who
+    later loses or removes the device is sent back to enrollment.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="totp_requirement",
+        help_text="User who must enroll in two-factor authentication.",
+    )
+    required_at = models.DateTimeField(auto_now_add=True, help_text="When two-factor authentication was required.")
+    required_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Staff member who required it; empty when set by code or when that account is gone.",
+    )
+
+    class Meta:
+        verbose_name = "two-factor requirement"
+        verbose_name_plural = "two-factor requirements"
+        permissions = [
+            ("manage_user_totp", "Can require, reset and unlock two-factor authentication of users"),
+        ]
+
+    def __str__(self) -> str:
+        return "Two-factor authentication required"

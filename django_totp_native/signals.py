@@ -20,3 +20,9 @@ non_totp_login_succeeded = Signal()
 totp_recovery_succeeded = Signal()
 #: A code or backup code was rejected; also receives ``reason`` (never the code).
 totp_verification_failed = Signal()
+#: An administrator required 2FA for ``user`` (the admin is ``request.user``).
+totp_required = Signal()
+#: An administrator stopped requiring 2FA for ``user``.
+totp_requirement_removed = Signal()
+#: An administrator cleared the failed attempts and lock of ``user``'s device.
+totp_unlocked = Signal()

@@ -1,0 +1,291 @@
+"""OTP-protected admin login: the password, then a TOTP or backup code for users with 2FA.
+
+The second step uses the API's services (challenge token, replay guard, database lockout)
+and its throttles, so the admin is no easier to brute-force than the API.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import BACKEND_SESSION_KEY, REDIRECT_FIELD_NAME
+from django.contrib.auth import login as auth_login, logout as auth_logout
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from . import signals
+from .conf import conf
+from .services import challenges, management
+from .services.errors import InvalidChallenge, InvalidCode, LockedOut, NotEnrolled
+from .services.sessions import is_session_verified, mark_session_verified
+
+#: Session key of a login between the password and the code: the challenge token (never
+#: shown to the browser), the authentication backend, the username and the target URL.
+PENDING_SESSION_KEY = "_totp_admin_pending"
+
+
+class _CodeInput(forms.TextInput):
+    """A text input that never renders its value: a rejected code is not echoed back."""
+
+    def format_value(self, value):
+        return None
+
+
+class OTPCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=128,
+        strip=True,
+        help_text=_("The code shown by your authenticator app, or one of your backup codes."),
+        widget=_CodeInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "off"}),
+    )
+
+
+def _throttle_wait(request) -> Optional[float]:
+    """Seconds to wait when the API's throttles refuse this request, else None."""
+    from .throttle import TotpAnonThrottle, TotpUserThrottle
+
+    for throttle_class in (TotpUserThrottle, TotpAnonThrottle):
+        throttle = throttle_class()
+        if not throttle.allow_request(request, None):
+            return throttle.wait() or 0
+    return None
+
+
+def _looks_like_totp(code: str) -> bool:
+    compact = "".join(code.split())
+    return compact.isascii() and compact.isdigit() and len(compact) == conf.DIGITS
+
+
+class OTPAdminLoginView(LoginView):
+    """The admin's password form; users with 2FA continue to the code step instead of
+    being logged in."""
+
+    admin_site = None
+
+    def post(self, request, *args, **kwargs):
+        wait = _throttle_wait(request)
+        if wait is not None:
+            return self.admin_site.throttled_response(request, wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        request, user = self.request, form.get_user()
+        state = management.second_factor_state(user)
+        if state.enabled:
+            # Only a safe target (else the admin index, not LOGIN_REDIRECT_URL) is kept.
+            self.admin_site.start_second_step(request, user, user.backend, self.get_redirect_url())
+            return HttpResponseRedirect(reverse("admin:totp_login", current_app=self.admin_site.name))
+        response = super().form_valid(form)
+        signals.non_totp_login_succeeded.send_robust(sender=type(self.admin_site), request=request, user=user)
+        if state.must_enroll:
+            return self.admin_site.enrollment_response(request)
+        return response
+
+
+class OTPAdminSiteMixin:
+    """Adds the code step to an AdminSite; see OTPAdminSite."""
+
+    otp_login_template = "admin/django_totp_native/login_otp.html"
+    enrollment_unavailable_template = "admin/django_totp_native/enrollment_unavailable.html"
+    throttled_template = "admin/django_totp_native/throttled.html"
+
+    def otp_required(self) -> bool:
+        return True
+
+    def has_permission(self, request):
+        if not super().has_permission(request):
+            return False
+        if not self.otp_required() or is_session_verified(request):
+            return True
+        state = management.second_factor_state(request.user)
+        return not state.enabled and not state.must_enroll
+
+    def get_urls(self):
+        return [path("login/two-factor/", self.login_two_factor, name="totp_login"), *super().get_urls()]
+
+    # Password step -------------------------------------------------------------------
+
+    @method_decorator(never_cache)
+    @login_not_required
+    def login(self, request, extra_context=None):
+        if not self.otp_required():
+            return super().login(request, extra_context)
+        if request.method == "GET":
+            if self.has_permission(request):
+                return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
+            user = request.user
+            if user.is_authenticated and user.is_active and user.is_staff:
+                # Logged in elsewhere (password only): finish the second factor here.
+                state = management.second_factor_state(user)
+                if state.must_enroll:
+                    return self.enrollment_response(request)
+                if state.enabled:
+                    target = request.GET.get(REDIRECT_FIELD_NAME, "")
+                    self.start_second_step(request, user, request.session.get(BACKEND_SESSION_KEY), target)
+                    return HttpResponseRedirect(reverse("admin:totp_login", current_app=self.name))
+
+        from django.contrib.admin.forms import AdminAuthenticationForm
+
+        context = {
+            **self.each_context(request),
+            "title": _("Log in"),
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "username": request.user.get_username(),
+        }
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=self.name)
+        context.update(extra_context or {})
+        request.current_app = self.name
+        return OTPAdminLoginView.as_view(
+            admin_site=self,
+            extra_context=context,
+            authentication_form=self.login_form or AdminAuthenticationForm,
+            template_name=self.login_template or "admin/login.html",
+        )(request)
+
+    def start_second_step(self, request, user, backend, target) -> None:
+        request.session[PENDING_SESSION_KEY] = {
+            "token": challenges.issue(user),
+            "backend": backend,
+            "username": user.get_username(),
+            "next": target or "",
+        }
+
+    # Code step -----------------------------------------------------------------------
+
+    @method_decorator(sensitive_post_parameters("code"))
+    @method_decorator(csrf_protect)
+    @method_decorator(never_cache)
+    @login_not_required
+    def login_two_factor(self, request):
+        login_url = reverse("admin:login", current_app=self.name)
+        pending = request.session.get(PENDING_SESSION_KEY)
+        if not self.otp_required() or not isinstance(pending, dict):
+            return HttpResponseRedirect(login_url)
+        if request.method == "POST" and "cancel" in request.POST:
+            request.session.pop(PENDING_SESSION_KEY, None)
+            if request.user.is_authenticated:
+                auth_logout(request)
+            return HttpResponseRedirect(login_url)
+
+        form = OTPCodeForm(request.POST if request.method == "POST" else None)
+        status = 200
+        if request.method == "POST":
+            wait = _throttle_wait(request)
+            if wait is not None:
+                return self.throttled_response(request, wait)
+            if form.is_valid():
+                code = form.cleaned_data["code"]
+                kind = {"otp_code": code} if _looks_like_totp(code) else {"backup_code": code}
+                try:
+                    user = challenges.complete_login(pending.get("token"), **kind)
+                except (InvalidChallenge, NotEnrolled):
+                    request.session.pop(PENDING_SESSION_KEY, None)
+                    messages.error(request, gettext("Your sign-in has expired. Please log in again."))
+                    return HttpResponseRedirect(login_url)
+                except LockedOut as exc:
+                    form.add_error(None, str(exc))
+                    status = 429
+                except InvalidCode:
+                    signals.totp_verification_failed.send_robust(
+                        sender=type(self), request=request, user=None, reason="login"
+                    )
+                    form.add_error("code", gettext("Invalid code. Check the time on your device and try again."))
+                else:
+                    return self._finish_login(request, user, pending)
+
+        context = {
+            **self.each_context(request),
+            "title": _("Two-factor authentication"),
+            "subtitle": None,
+            "form": form,
+            "pending_username": pending.get("username", ""),
+            "app_path": request.get_full_path(),
+            "has_permission": False,
+        }
+        request.current_app = self.name
+        return TemplateResponse(request, self.otp_login_template, context, status=status)
+
+    def _finish_login(self, request, user, pending):
+        request.session.pop(PENDING_SESSION_KEY, None)
+        auth_login(request, user, backend=pending.get("backend"))
+        mark_session_verified(request, user)
+        signals.totp_login_succeeded.send_robust(sender=type(self), request=request, user=user)
+        target = pending.get("next") or ""
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("admin:index", current_app=self.name)
+        return HttpResponseRedirect(target)
+
+    # Other answers -------------------------------------------------------------------
+
+    def enrollment_response(self, request):
+        """Send a user who must enroll to the enrollment page, or explain why we cannot."""
+        index = reverse("admin:index", current_app=self.name)
+        try:
+            enroll_url = reverse("django_totp_native:enroll")
+        except NoReverseMatch:
+            context = {
+                **self.each_context(request),
+                "title": _("Two-factor authentication required"),
+                "subtitle": None,
+                "has_permission": False,
+            }
+            request.current_app = self.name
+            return TemplateResponse(request, self.enrollment_unavailable_template, context, status=403)
+        return HttpResponseRedirect(f"{enroll_url}?{urlencode({REDIRECT_FIELD_NAME: index})}")
+
+    def throttled_response(self, request, wait):
+        context = {
+            **self.each_context(request),
+            "title": _("Too many attempts"),
+            "subtitle": None,
+            "wait": int(wait) + 1,
+            "has_permission": False,
+        }
+        request.current_app = self.name
+        response = TemplateResponse(request, self.throttled_template, context, status=429)
+        response["Retry-After"] = str(int(wait) + 1)
+        return response
+
+
+class OTPAdminSite(OTPAdminSiteMixin, admin.AdminSite):
+    """An AdminSite that always asks users with 2FA for a code after the password.
+
+    Use it as the default site (``default_site`` of an AdminConfig) or for a second
+    admin; or set ``TOTP_ADMIN_REQUIRE_OTP = True`` to get the same on the default site.
+    """
+
+
+class _SettingControlledOTPMixin(OTPAdminSiteMixin):
+    def otp_required(self) -> bool:
+        return conf.ADMIN_REQUIRE_OTP
+
+
+def patch_default_site(site=None) -> bool:
+    """Give the default admin site the code step, switched by TOTP_ADMIN_REQUIRE_OTP.
+
+    The setting is read on every request, so it can be turned on and off (and
+    override_settings works); while it is off the site behaves exactly as before.
+    """
+    site = site or admin.site
+    site_class = site.__class__  # the real class, also through the lazy default site
+    if issubclass(site_class, OTPAdminSiteMixin):
+        return False
+    site.__class__ = type(f"{site_class.__name__}WithOTP", (_SettingControlledOTPMixin, site_class), {})
+    return True

@@ -1,0 +1,192 @@
+"""Administrator flows: per-user 2FA status, "require 2FA", reset and unlock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone as dt_timezone
+from typing import Optional
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from ..conf import conf
+from ..models import BackupCode, Totp, TotpRequirement
+from . import devices
+from .errors import NotEnrolled
+
+#: Permission (app_label.codename) a staff member needs for every flow of this module.
+MANAGE_PERMISSION = "django_totp_native.manage_user_totp"
+
+NONE, PENDING, ENABLED = "none", "pending", "enabled"
+#: Filter-only values: a locked device, and users required to enroll who have not.
+LOCKED, REQUIRED_NOT_ENROLLED = "locked", "required_not_enrolled"
+
+
+def can_manage(user) -> bool:
+    return bool(user is not None and user.is_active and user.is_staff and user.has_perm(MANAGE_PERMISSION))
+
+
+# Status -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TotpStatus:
+    """What an administrator may see about a user's 2FA: no secret, digest or code."""
+
+    state: str  # NONE, PENDING or ENABLED
+    backup_codes_left: int
+    last_used_at: Optional[datetime]
+    locked: bool
+    required: bool
+
+    @property
+    def must_enroll(self) -> bool:
+        return self.required and self.state != ENABLED
+
+
+def annotate_status(queryset: QuerySet) -> QuerySet:
+    """Add the status columns to a user queryset: one query for any number of users.
+
+    Subqueries rather than joins + GROUP BY, so the project's own annotations, ordering
+    and filters on the queryset are left alone.
+    """
+    unused = (
+        BackupCode.objects.filter(totp__user=OuterRef("pk"), is_used=False)
+        .order_by()
+        .values("totp__user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    last_backup = (
+        BackupCode.objects.filter(totp__user=OuterRef("pk"), is_used=True)
+        .order_by()
+        .values("totp__user")
+        .annotate(at=Max("used_at"))
+        .values("at")
+    )
+    device = Totp.objects.filter(user=OuterRef("pk"))
+    return queryset.annotate(
+        _totp_exists=Exists(device),
+        _totp_confirmed=Exists(device.filter(confirmed_at__isnull=False)),
+        _totp_failed=Subquery(device.values("failed_attempts")[:1]),
+        _totp_last_step=Subquery(device.values("last_used_step")[:1]),
+        _totp_backup_left=Coalesce(Subquery(unused, output_field=IntegerField()), Value(0)),
+        _totp_backup_last_used=Subquery(last_backup),
+        _totp_required=Exists(TotpRequirement.objects.filter(user=OuterRef("pk"))),
+    )
+
+
+def status_of(user) -> TotpStatus:
+    """Status of a user annotated by annotate_status (else one query to annotate it)."""
+    if not hasattr(user, "_totp_exists"):
+        user = annotate_status(get_user_model()._default_manager.filter(pk=user.pk)).get()
+    state = ENABLED if user._totp_confirmed else PENDING if user._totp_exists else NONE
+    last_used = user._totp_backup_last_used
+    step = user._totp_last_step
+    if step is not None and step >= 0:
+        # The replay guard stores the accepted time step, not a timestamp; its start is
+        # within one period of the moment the code was used.
+        code_time = datetime.fromtimestamp(step * conf.PERIOD, tz=dt_timezone.utc)
+        last_used = max(last_used, code_time) if last_used else code_time
+    return TotpStatus(
+        state=state,
+        backup_codes_left=user._totp_backup_left or 0,
+        last_used_at=last_used,
+        locked=bool(user._totp_exists and (user._totp_failed or 0) >= conf.MAX_FAILURES),
+        required=bool(user._totp_required),
+    )
+
+
+def filter_by_status(queryset: QuerySet, value: str) -> QuerySet:
+    """Users whose status is NONE, PENDING, ENABLED, LOCKED or REQUIRED_NOT_ENROLLED."""
+    confirmed = Totp.objects.filter(user=OuterRef("pk"), confirmed_at__isnull=False)
+    device = Totp.objects.filter(user=OuterRef("pk"))
+    if value == NONE:
+        return queryset.filter(~Exists(device))
+    if value == PENDING:
+        return queryset.filter(Exists(device.filter(confirmed_at__isnull=True)))
+    if value == ENABLED:
+        return queryset.filter(Exists(confirmed))
+    if value == LOCKED:
+        return queryset.filter(Exists(device.filter(failed_attempts__gte=conf.MAX_FAILURES)))
+    if value == REQUIRED_NOT_ENROLLED:
+        required = TotpRequirement.objects.filter(user=OuterRef("pk"))
+        return queryset.filter(Exists(required) & ~Exists(confirmed))
+    return queryset
+
+
+@dataclass(frozen=True)
+class SecondFactorState:
+    enabled: bool
+    must_enroll: bool
+
+
+def second_factor_state(user) -> SecondFactorState:
+    """For login flows: does the user have 2FA, and must they enroll first? One query."""
+    if user is None or user.pk is None:
+        return SecondFactorState(enabled=False, must_enroll=False)
+    row = (
+        get_user_model()
+        ._default_manager.filter(pk=user.pk)
+        .annotate(
+            _enabled=Exists(Totp.objects.filter(user=OuterRef("pk"), confirmed_at__isnull=False)),
+            _required=Exists(TotpRequirement.objects.filter(user=OuterRef("pk"))),
+        )
+        .values("_enabled", "_required")
+        .first()
+    )
+    if row is None:
+        return SecondFactorState(enabled=False, must_enroll=False)
+    return SecondFactorState(enabled=row["_enabled"], must_enroll=row["_required"] and not row["_enabled"])
+
+
+def must_enroll(user) -> bool:
+    """True when an administrator required 2FA for the user and they have no confirmed device."""
+    return second_factor_state(user).must_enroll
+
+
+def is_required(user) -> bool:
+    return TotpRequirement.objects.filter(user_id=user.pk).exists()
+
+
+# Changes ----------------------------------------------------------------------------
+
+
+def require(user, *, by=None) -> bool:
+    """Require 2FA for the user; False when it already was."""
+    with transaction.atomic():
+        _, created = TotpRequirement.objects.get_or_create(
+            user_id=user.pk, defaults={"required_by_id": getattr(by, "pk", None)}
+        )
+    return created
+
+
+def unrequire(user) -> bool:
+    """Stop requiring 2FA (the device, if any, stays); False when it was not required."""
+    with transaction.atomic():
+        deleted, _ = TotpRequirement.objects.filter(user_id=user.pk).delete()
+    return bool(deleted)
+
+
+def reset(user) -> bool:
+    """Remove the device and its backup codes (lost device); False when there was none.
+
+    A requirement stays, so a required user is sent to enrollment at the next login.
+    """
+    try:
+        devices.disable(user)
+    except NotEnrolled:
+        return False
+    return True
+
+
+def unlock(user) -> bool:
+    """Clear failed attempts, backoff and the hard lock; False when nothing was locked."""
+    locked = Totp.objects.filter(user_id=user.pk).filter(
+        Q(failed_attempts__gt=0) | Q(next_attempt_at__isnull=False)
+    )
+    if not locked.exists():
+        return False
+    return devices.clear_lockout(user)

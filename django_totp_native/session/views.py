@@ -1,0 +1,542 @@
+"""Session pages: login with a code step, enrollment, backup codes, regenerate, disable, recovery.
+
+Thin: every flow is a service call (``services.devices``, ``challenges``, ``provisioning``,
+``sessions``, ``recovery``); views only move data between the request, the session and the
+templates. Every page is ``never_cache``; every POST is CSRF-protected even when the
+project has no ``CsrfViewMiddleware``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Optional
+
+from django.conf import settings
+from django.contrib import auth, messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from .. import signals
+from ..services import challenges, devices, provisioning, sessions
+from ..services.errors import AlreadyConfirmed, AlreadyEnrolled, InvalidChallenge, InvalidCode, LockedOut, NotEnrolled
+from . import access
+from .forms import CodeForm, ConfirmChangeForm, RecoveryConfirmForm, RecoveryRequestForm, SecondFactorForm
+
+logger = logging.getLogger("django_totp_native")
+
+#: Session key of a login that passed the password and waits for the code.
+PENDING_LOGIN_KEY = "_totp_pending_login"
+#: Session key of freshly issued backup codes, until they have been shown (and downloaded).
+NEW_CODES_KEY = "_totp_new_backup_codes"
+#: Seconds the fresh backup codes stay available for the page and the download.
+NEW_CODES_TTL = 600
+
+def _invalid_code_message() -> str:
+    return _("That code is not valid. Enter the current code from your authenticator app, or an unused backup code.")
+
+
+def _notify(request, level, text) -> None:
+    messages.add_message(request, level, text, fail_silently=True)
+
+
+# Redirect targets -------------------------------------------------------------------
+
+
+def safe_next(request, url: Optional[str]) -> str:
+    """``url`` when it points to this site (same host, no scheme change to http), else ''."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
+def _next_from(request) -> str:
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"))
+
+
+def _default_next() -> str:
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _url(name: str, next_url: str = "") -> str:
+    return access.with_next(reverse(f"{access.NAMESPACE}:{name}"), next_url)
+
+
+# Fresh backup codes in the session --------------------------------------------------
+
+
+def _keep_new_codes(request, codes: list[str]) -> None:
+    request.session[NEW_CODES_KEY] = {"codes": list(codes), "created": int(time.time()), "shown": False}
+
+
+def _new_codes(request) -> Optional[dict]:
+    entry = request.session.get(NEW_CODES_KEY)
+    if not isinstance(entry, dict) or time.time() - entry.get("created", 0) > NEW_CODES_TTL:
+        request.session.pop(NEW_CODES_KEY, None)
+        return None
+    return entry
+
+
+def _forget_new_codes(request) -> None:
+    request.session.pop(NEW_CODES_KEY, None)
+
+
+def _status(user) -> dict:
+    from ..services import management
+
+    status = management.status_of(user)
+    return {
+        "state": status.state,
+        "enabled": status.state == management.ENABLED,
+        "pending": status.state == management.PENDING,
+        "backup_codes_left": status.backup_codes_left,
+        "locked": status.locked,
+        "required": status.required,
+    }
+
+
+# Login --------------------------------------------------------------------------------
+
+
+@method_decorator(never_cache, name="dispatch")
+class LoginView(auth_views.LoginView):
+    """Django's LoginView with a second step: users with 2FA go on to the code page.
+
+    The password step does not log the user in; it keeps a signed, single-use challenge
+    (and the validated ``next``) in the session. The code page completes the login.
+    """
+
+    template_name = "django_totp_native/login.html"
+
+    def form_valid(self, form):
+        user = form.get_user()
+        state = access.second_factor_state(user)
+        if state.enabled:
+            self.request.session[PENDING_LOGIN_KEY] = {
+                "token": challenges.issue(user),
+                "next": self.get_redirect_url(),
+                "backend": getattr(user, "backend", None),
+            }
+            return HttpResponseRedirect(_url("verify"))
+        response = super().form_valid(form)
+        signals.non_totp_login_succeeded.send_robust(sender=self.__class__, request=self.request, user=user)
+        if state.must_enroll:
+            return HttpResponseRedirect(access.enroll_url(self.get_success_url()))
+        return response
+
+
+def _pending_login(request) -> Optional[dict]:
+    pending = request.session.get(PENDING_LOGIN_KEY)
+    return pending if isinstance(pending, dict) and isinstance(pending.get("token"), str) else None
+
+
+@method_decorator([sensitive_post_parameters("code"), csrf_protect, never_cache], name="dispatch")
+class VerifyView(View):
+    """The code page: second step of the login, or verifying an already signed-in session."""
+
+    template_name = "django_totp_native/verify.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.pending = _pending_login(request)
+        if self.pending is None:
+            if not request.user.is_authenticated:
+                return redirect(access.with_next(resolve_url(settings.LOGIN_URL), _next_from(request)))
+            if access.is_verified(request):
+                return redirect(_next_from(request) or _default_next())
+            if not devices.is_enabled(request.user):
+                return redirect(access.enroll_url(_next_from(request)))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return self.render(SecondFactorForm())
+
+    def post(self, request):
+        form = SecondFactorForm(request.POST)
+        if not form.is_valid():
+            return self.render(form)
+        otp_code, backup_code = form.codes()
+        try:
+            if self.pending is not None:
+                user = challenges.complete_login(self.pending["token"], otp_code=otp_code, backup_code=backup_code)
+            else:
+                user = request.user
+                check = devices.verify_totp if otp_code is not None else devices.verify_backup
+                if not check(user, otp_code if otp_code is not None else backup_code):
+                    raise InvalidCode()
+        except InvalidCode:
+            signals.totp_verification_failed.send_robust(
+                sender=self.__class__, request=request, user=None if self.pending else request.user, reason="login"
+            )
+            form.add_error("code", _invalid_code_message())
+            return self.render(form)
+        except LockedOut as exc:
+            form.add_error(None, str(exc))
+            return self.render(form)
+        except (InvalidChallenge, NotEnrolled):
+            request.session.pop(PENDING_LOGIN_KEY, None)
+            _notify(request, messages.WARNING, _("Your sign-in expired. Please enter your password again."))
+            next_url = safe_next(request, (self.pending or {}).get("next"))
+            return redirect(access.with_next(resolve_url(settings.LOGIN_URL), next_url))
+        return self.finish(user, used_backup_code=backup_code is not None)
+
+    def finish(self, user, *, used_backup_code: bool):
+        request = self.request
+        if self.pending is not None:
+            next_url = safe_next(request, self.pending.get("next"))
+            request.session.pop(PENDING_LOGIN_KEY, None)
+            # login() cycles the session key (session fixation) before the mark is set.
+            auth.login(request, user, backend=self.pending.get("backend"))
+        else:
+            next_url = _next_from(request)
+            request.session.cycle_key()
+        sessions.mark_session_verified(request, user)
+        signals.totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
+        if used_backup_code:
+            _notify(
+                request,
+                messages.WARNING,
+                _("You used a backup code. It cannot be used again; regenerate your backup codes if few are left."),
+            )
+        return redirect(next_url or _default_next())
+
+    def render(self, form):
+        context = {
+            "form": form,
+            "next": _next_from(self.request),
+            "pending_login": self.pending is not None,
+        }
+        return render(self.request, self.template_name, context)
+
+
+@require_POST
+@csrf_protect
+@never_cache
+def cancel_login(request):
+    """Abandon a login waiting for its code."""
+    request.session.pop(PENDING_LOGIN_KEY, None)
+    return redirect(resolve_url(settings.LOGIN_URL))
+
+
+# Overview -----------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def manage(request):
+    """The signed-in user's 2FA state and links to every flow."""
+    context = {"status": _status(request.user), "verified": access.is_verified(request)}
+    return render(request, "django_totp_native/manage.html", context)
+
+
+# Enrollment ---------------------------------------------------------------------------
+
+
+def _render_enroll(request, form, next_url: str, status: int = 200):
+    try:
+        enrollment = provisioning.pending_enrollment(request.user)
+    except AlreadyEnrolled:
+        _notify(request, messages.INFO, _("Two-factor authentication is already turned on for your account."))
+        return redirect(next_url or _url("manage"))
+    secret = enrollment.secret
+    context = {
+        "form": form,
+        "next": next_url,
+        # Rendered by the native core from the key URI: a fixed-shape SVG, no user markup.
+        "qr_svg": mark_safe(enrollment.svg),
+        "otpauth_uri": enrollment.otpauth_uri,
+        "secret": secret,
+        "secret_grouped": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "must_enroll": access.second_factor_state(request.user).must_enroll,
+    }
+    return render(request, "django_totp_native/enroll.html", context, status=status)
+
+
+@method_decorator([never_cache, login_required], name="dispatch")
+class EnrollView(View):
+    """QR code (inline SVG, PNG link), the secret for manual entry, and the code form."""
+
+    def get(self, request):
+        return _render_enroll(request, CodeForm(), _next_from(request))
+
+
+@never_cache
+@login_required
+def enroll_qr_png(request):
+    """The pending enrollment's QR code as a PNG image (for browsers or apps without SVG)."""
+    try:
+        png = provisioning.pending_qr_png(request.user)
+    except (NotEnrolled, AlreadyEnrolled):
+        return HttpResponse(status=404)
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = 'inline; filename="two-factor-qr.png"'
+    return response
+
+
+@require_POST
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@login_required
+def enroll_restart(request):
+    """Throw the unconfirmed key away; the enrollment page shows a new one."""
+    provisioning.restart_enrollment(request.user)
+    return redirect(access.enroll_url(_next_from(request)))
+
+
+@require_POST
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@login_required
+def confirm(request):
+    """First valid code: the device is confirmed, this session verified, backup codes issued."""
+    next_url = _next_from(request)
+    form = CodeForm(request.POST)
+    if not form.is_valid():
+        return _render_enroll(request, form, next_url)
+    try:
+        codes = devices.confirm_enrollment(request.user, form.cleaned_data["code"])
+    except InvalidCode:
+        signals.totp_verification_failed.send_robust(
+            sender=confirm, request=request, user=request.user, reason="confirm"
+        )
+        form.add_error(
+            "code",
+            _("That code is not valid. Check that your device's clock is right and enter the code shown now."),
+        )
+        return _render_enroll(request, form, next_url)
+    except LockedOut as exc:
+        form.add_error(None, str(exc))
+        return _render_enroll(request, form, next_url)
+    except AlreadyConfirmed:
+        return redirect(_url("manage"))
+    except NotEnrolled:
+        return redirect(access.enroll_url(next_url))
+    request.session.cycle_key()
+    sessions.mark_session_verified(request, request.user)
+    _keep_new_codes(request, codes)
+    signals.totp_created.send_robust(sender=confirm, request=request, user=request.user)
+    _notify(request, messages.SUCCESS, _("Two-factor authentication is now turned on."))
+    return redirect(_url("backup_codes", next_url))
+
+
+# Backup codes -------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def backup_codes(request):
+    """Shows freshly issued backup codes exactly once; a second visit only explains why not."""
+    entry = _new_codes(request)
+    codes = None
+    if entry is not None and not entry.get("shown"):
+        codes = entry["codes"]
+        entry["shown"] = True
+        request.session[NEW_CODES_KEY] = entry
+    elif entry is not None:
+        _forget_new_codes(request)
+    context = {"codes": codes, "next": _next_from(request), "status": _status(request.user)}
+    return render(request, "django_totp_native/backup_codes.html", context)
+
+
+@require_POST
+@csrf_protect
+@never_cache
+@login_required
+def backup_codes_download(request):
+    """The codes just shown, as a text file (POST, so no prefetch or crawler can fetch them)."""
+    entry = _new_codes(request)
+    if entry is None or not entry.get("shown"):
+        _notify(request, messages.WARNING, _("These backup codes are no longer available. Generate a new set."))
+        return redirect(_url("backup_codes"))
+    from django.template.loader import render_to_string
+
+    text = render_to_string(
+        "django_totp_native/backup_codes.txt", {"codes": entry["codes"], "user": request.user}, request=request
+    )
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="backup-codes.txt"'
+    return response
+
+
+@require_POST
+@csrf_protect
+@never_cache
+@login_required
+def backup_codes_done(request):
+    """The user saved the codes: drop them from the session and go on."""
+    _forget_new_codes(request)
+    return redirect(_next_from(request) or _url("manage"))
+
+
+# Changes that need a verified session -------------------------------------------------
+
+
+class _ChangeView(View):
+    """GET: a confirmation page; POST (CSRF): the change. Needs a verified session."""
+
+    template_name = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        redirect_response = access.second_factor_redirect(request, if_configured=True)
+        if redirect_response is not None:
+            return redirect_response
+        if not devices.is_enabled(request.user):
+            _notify(request, messages.INFO, _("Two-factor authentication is not turned on for your account."))
+            return redirect(_url("manage"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def require_code(self) -> bool:
+        from ..conf import conf
+
+        return conf.REQUIRE_CODE_FOR_CHANGES
+
+    def get(self, request):
+        return self.render(ConfirmChangeForm(require_code=self.require_code()))
+
+    def post(self, request):
+        form = ConfirmChangeForm(request.POST, require_code=self.require_code())
+        if not form.is_valid():
+            return self.render(form)
+        otp_code, backup_code = form.codes()
+        if form.require_code:
+            try:
+                ok = (
+                    devices.verify_totp(request.user, otp_code)
+                    if otp_code is not None
+                    else devices.verify_backup(request.user, backup_code)
+                )
+            except LockedOut as exc:
+                form.add_error(None, str(exc))
+                return self.render(form)
+            if not ok:
+                signals.totp_verification_failed.send_robust(
+                    sender=self.__class__, request=request, user=request.user, reason="step_up"
+                )
+                form.add_error("code", _invalid_code_message())
+                return self.render(form)
+        return self.change(request)
+
+    def render(self, form):
+        return render(self.request, self.template_name, {"form": form, "status": _status(self.request.user)})
+
+
+@method_decorator([sensitive_post_parameters("code"), csrf_protect, never_cache, login_required], name="dispatch")
+class RegenerateView(_ChangeView):
+    """Replace every backup code with a fresh set (the old ones stop working at once)."""
+
+    template_name = "django_totp_native/regenerate.html"
+
+    def change(self, request):
+        codes = devices.rotate_codes(request.user)
+        _keep_new_codes(request, codes)
+        signals.backup_codes_rotated.send_robust(sender=self.__class__, request=request, user=request.user)
+        return redirect(_url("backup_codes"))
+
+
+@method_decorator([sensitive_post_parameters("code"), csrf_protect, never_cache, login_required], name="dispatch")
+class DisableView(_ChangeView):
+    """Turn 2FA off: the device and its backup codes are deleted."""
+
+    template_name = "django_totp_native/disable.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and _status(request.user)["required"]:
+            _notify(
+                request,
+                messages.ERROR,
+                _("Your administrator requires two-factor authentication for your account; it cannot be turned off."),
+            )
+            return redirect(_url("manage"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def change(self, request):
+        try:
+            devices.disable(request.user)
+        except NotEnrolled:
+            pass
+        else:
+            signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=request.user)
+        sessions.clear_session_verified(request)
+        _forget_new_codes(request)
+        _notify(request, messages.SUCCESS, _("Two-factor authentication is now turned off."))
+        return redirect(_url("manage"))
+
+
+# Recovery by e-mail (lost device and backup codes) -------------------------------------
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class RecoveryView(View):
+    """Ask for a recovery link; the same answer whether or not the account exists."""
+
+    template_name = "django_totp_native/recovery.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": RecoveryRequestForm()})
+
+    def post(self, request):
+        from ..email import TotpRecoveryEmail
+        from ..services import recovery
+
+        form = RecoveryRequestForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        user = recovery.find_recoverable_user(form.cleaned_data["email"])
+        if user is not None:
+            try:
+                TotpRecoveryEmail(request=request, context={"user": user}).send(
+                    [getattr(user, user.get_email_field_name())]
+                )
+            except Exception:
+                logger.exception("Sending the TOTP recovery e-mail to user id %s failed.", user.pk)
+        return render(request, self.template_name, {"sent": True})
+
+
+@method_decorator([sensitive_post_parameters("password"), csrf_protect, never_cache], name="dispatch")
+class RecoveryConfirmView(View):
+    """The e-mailed link: the current password turns 2FA off."""
+
+    template_name = "django_totp_native/recovery_confirm.html"
+
+    def get(self, request, uid, token):
+        return render(request, self.template_name, {"form": RecoveryConfirmForm()})
+
+    def post(self, request, uid, token):
+        from ..email import TotpDisabledEmail
+        from ..services import recovery
+
+        form = RecoveryConfirmForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        try:
+            user = recovery.check_link(uid, token, form.cleaned_data["password"])
+        except recovery.RecoveryError as exc:
+            form.add_error(None, str(exc))
+            return render(request, self.template_name, {"form": form})
+        try:
+            devices.disable(user)
+        except NotEnrolled:
+            return render(request, self.template_name, {"done": True})
+        signals.totp_recovery_succeeded.send_robust(sender=self.__class__, request=request, user=user)
+        signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=user)
+        try:
+            TotpDisabledEmail(request=request, context={"user": user}).send([getattr(user, user.get_email_field_name())])
+        except Exception:
+            logger.exception("Sending the TOTP-disabled e-mail to user id %s failed.", user.pk)
+        request.session.pop(PENDING_LOGIN_KEY, None)
+        return render(request, self.template_name, {"done": True})

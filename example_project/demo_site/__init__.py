@@ -1,0 +1,1 @@
+"""Example project of django-totp-native: API, JWT, recovery, OTP admin and session pages."""

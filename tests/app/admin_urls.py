@@ -1,0 +1,24 @@
+"""URLconf for the admin login tests: the test project's URLs plus an enrollment page and
+a second, always-OTP admin site."""
+
+from django.http import HttpResponse
+from django.urls import include, path
+
+from django_totp_native.admin import OTPAdminSite
+
+from .urls import urlpatterns as base_urlpatterns
+
+otp_site = OTPAdminSite(name="otp_admin")
+
+
+def enroll_stub(request):
+    return HttpResponse("enrollment page")
+
+
+enroll_patterns = ([path("enroll/", enroll_stub, name="enroll")], "django_totp_native")
+
+urlpatterns = [
+    *base_urlpatterns,
+    path("otp-admin/", otp_site.urls),
+    path("account/2fa/", include(enroll_patterns)),
+]

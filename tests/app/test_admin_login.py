@@ -1,0 +1,249 @@
+"""OTP-protected admin login: password, then a TOTP or backup code, with the API's rules."""
+
+import pytest
+from django.test import Client
+
+from django_totp_native import signals
+from django_totp_native.admin_site import PENDING_SESSION_KEY
+from django_totp_native.models import Totp, TotpRequirement
+from django_totp_native.services.sessions import SESSION_KEY as VERIFIED_KEY
+
+from .conftest import enroll
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery"
+LOGIN, OTP_STEP, INDEX = "/admin/login/", "/admin/login/two-factor/", "/admin/"
+
+
+@pytest.fixture(autouse=True)
+def _otp_admin(settings):
+    settings.TOTP_ADMIN_REQUIRE_OTP = True
+    settings.TOTP_BACKOFF_AFTER = 100  # lockout tests count failures without waiting
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staffer", is_staff=True)
+
+
+@pytest.fixture
+def staff_2fa(staff):
+    return enroll(staff)
+
+
+def password_step(client, username="staffer", password=PASSWORD, next_url=INDEX, login_url=LOGIN):
+    return client.post(login_url, {"username": username, "password": password, "next": next_url})
+
+
+def is_logged_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def can_open_admin(client, index=INDEX) -> bool:
+    return client.get(index).status_code == 200
+
+
+def test_staff_without_2fa_logs_in_with_password_as_before(client, staff):
+    response = password_step(client)
+    assert response.status_code == 302 and response["Location"] == INDEX
+    assert can_open_admin(client)
+
+
+def test_wrong_password_is_refused_as_before(client, staff_2fa):
+    response = password_step(client, password="wrong")
+    assert response.status_code == 200 and b"Please enter the correct" in response.content
+    assert PENDING_SESSION_KEY not in client.session
+
+
+def test_setting_off_means_password_only(client, staff_2fa, settings):
+    settings.TOTP_ADMIN_REQUIRE_OTP = False
+    response = password_step(client)
+    assert response["Location"] == INDEX
+    assert can_open_admin(client)
+
+
+def test_2fa_user_is_asked_for_the_code_and_not_logged_in_before(client, staff_2fa):
+    response = password_step(client)
+    assert response.status_code == 302 and response["Location"] == OTP_STEP
+    assert not is_logged_in(client)
+    assert not can_open_admin(client)
+    page = client.get(OTP_STEP)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "staffer" in html and 'name="code"' in html and "csrfmiddlewaretoken" in html
+    assert client.session[PENDING_SESSION_KEY]["token"] not in html
+
+
+def test_wrong_code_refused_right_code_accepted(client, staff_2fa):
+    password_step(client)
+    wrong = str((int(staff_2fa.code()) + 1) % 1_000_000).zfill(6)
+    response = client.post(OTP_STEP, {"code": wrong})
+    assert response.status_code == 200 and b"Invalid code" in response.content
+    assert wrong.encode() not in response.content
+    assert not is_logged_in(client)
+
+    response = client.post(OTP_STEP, {"code": staff_2fa.code()})
+    assert response.status_code == 302 and response["Location"] == INDEX
+    assert is_logged_in(client) and VERIFIED_KEY in client.session
+    assert PENDING_SESSION_KEY not in client.session
+    assert can_open_admin(client)
+
+
+def test_the_same_code_cannot_be_replayed(client, staff_2fa):
+    code = staff_2fa.code()
+    password_step(client)
+    assert client.post(OTP_STEP, {"code": code})["Location"] == INDEX
+
+    other = Client()
+    password_step(other)
+    response = other.post(OTP_STEP, {"code": code})
+    assert response.status_code == 200 and b"Invalid code" in response.content
+    assert not is_logged_in(other)
+
+
+def test_backup_code_works_once(client, staff_2fa):
+    backup = staff_2fa.backup_codes[0]
+    password_step(client)
+    assert client.post(OTP_STEP, {"code": backup.lower()})["Location"] == INDEX
+    assert can_open_admin(client)
+
+    other = Client()
+    password_step(other)
+    response = other.post(OTP_STEP, {"code": backup})
+    assert response.status_code == 200 and b"Invalid code" in response.content
+    assert not is_logged_in(other)
+
+
+def test_lockout_applies(client, staff_2fa, settings):
+    settings.TOTP_MAX_FAILURES = 3
+    password_step(client)
+    for _ in range(3):
+        assert client.post(OTP_STEP, {"code": "000000"}).status_code == 200
+    response = client.post(OTP_STEP, {"code": staff_2fa.code()})
+    assert response.status_code == 429 and b"locked" in response.content
+    assert not is_logged_in(client)
+    assert Totp.objects.get(user=staff_2fa.user).failed_attempts == 3
+
+
+def test_throttled_like_the_api(client, staff_2fa, settings):
+    settings.TOTP_THROTTLE_RATE = "3/minute"
+    password_step(client)  # the password step counts too, as /api/jwt/create/ does
+    assert [client.post(OTP_STEP, {"code": "000000"}).status_code for _ in range(2)] == [200, 200]
+    response = client.post(OTP_STEP, {"code": staff_2fa.code()})
+    assert response.status_code == 429 and response.has_header("Retry-After")
+    assert b"Too many attempts" in response.content
+    assert not is_logged_in(client)
+
+
+def test_success_and_failure_send_the_login_signals(client, staff_2fa):
+    received = []
+
+    def on_success(sender, user=None, **kwargs):
+        received.append(("ok", user.pk))
+
+    def on_failure(sender, reason=None, **kwargs):
+        received.append(("failed", reason))
+
+    signals.totp_login_succeeded.connect(on_success)
+    signals.totp_verification_failed.connect(on_failure)
+    try:
+        password_step(client)
+        client.post(OTP_STEP, {"code": "000000" if staff_2fa.code() != "000000" else "111111"})
+        client.post(OTP_STEP, {"code": staff_2fa.code()})
+    finally:
+        signals.totp_login_succeeded.disconnect(on_success)
+        signals.totp_verification_failed.disconnect(on_failure)
+    assert received == [("failed", "login"), ("ok", staff_2fa.user.pk)]
+
+
+def test_next_is_kept_when_safe_and_dropped_when_not(client, staff_2fa):
+    password_step(client, next_url="/admin/auth/user/")
+    assert client.post(OTP_STEP, {"code": staff_2fa.code()})["Location"] == "/admin/auth/user/"
+
+    other = Client()
+    password_step(other, next_url="https://evil.example/steal")
+    assert other.post(OTP_STEP, {"code": staff_2fa.backup_codes[0]})["Location"] == INDEX
+
+
+def test_code_step_needs_csrf(staff_2fa):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(LOGIN)
+    token = page.cookies["csrftoken"].value
+    client.post(LOGIN, {"username": "staffer", "password": PASSWORD, "next": INDEX, "csrfmiddlewaretoken": token})
+    assert client.post(OTP_STEP, {"code": staff_2fa.code()}).status_code == 403
+    assert not is_logged_in(client)
+
+
+def test_code_step_without_password_step_goes_to_login(client, staff_2fa):
+    assert client.get(OTP_STEP)["Location"] == LOGIN
+    assert client.post(OTP_STEP, {"code": staff_2fa.code()})["Location"] == LOGIN
+
+
+def test_tampered_pending_login_starts_over(client, staff_2fa):
+    password_step(client)
+    session = client.session
+    session[PENDING_SESSION_KEY] = {**session[PENDING_SESSION_KEY], "token": "forged"}
+    session.save()
+    response = client.post(OTP_STEP, {"code": staff_2fa.code()})
+    assert response["Location"] == LOGIN and not is_logged_in(client)
+
+
+def test_cancel_forgets_the_pending_login(client, staff_2fa):
+    password_step(client)
+    assert client.post(OTP_STEP, {"cancel": "1"})["Location"] == LOGIN
+    assert PENDING_SESSION_KEY not in client.session
+
+
+def test_user_logged_in_elsewhere_with_password_only_must_add_the_code(client, staff_2fa):
+    client.force_login(staff_2fa.user)
+    response = client.get(INDEX)
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+    assert client.get(response["Location"])["Location"] == OTP_STEP
+    assert client.post(OTP_STEP, {"code": staff_2fa.code()})["Location"] == INDEX
+    assert can_open_admin(client)
+
+
+def test_a_password_change_ends_the_verified_state(client, staff_2fa):
+    password_step(client)
+    client.post(OTP_STEP, {"code": staff_2fa.code()})
+    user = staff_2fa.user
+    user.set_password("another long password")
+    user.save()
+    assert not can_open_admin(client)
+
+
+def test_required_staff_without_2fa_is_sent_to_enrollment(client, staff, settings):
+    settings.ROOT_URLCONF = "tests.app.admin_urls"
+    TotpRequirement.objects.create(user=staff)
+    response = password_step(client)
+    assert response.status_code == 302 and response["Location"] == "/account/2fa/enroll/?next=%2Fadmin%2F"
+    assert is_logged_in(client)
+    response = client.get(INDEX)
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+    assert client.get(response["Location"])["Location"].startswith("/account/2fa/enroll/")
+
+
+def test_required_staff_with_2fa_just_gives_the_code(client, staff_2fa):
+    TotpRequirement.objects.create(user=staff_2fa.user)
+    password_step(client)
+    assert client.post(OTP_STEP, {"code": staff_2fa.code()})["Location"] == INDEX
+    assert can_open_admin(client)
+
+
+def test_required_staff_without_enrollment_page_gets_a_clear_message(client, staff):
+    TotpRequirement.objects.create(user=staff)
+    response = password_step(client)
+    assert response.status_code == 403
+    assert b"must use two-factor authentication" in response.content
+    assert not can_open_admin(client)
+
+
+def test_otp_admin_site_requires_the_code_without_the_setting(client, staff_2fa, settings):
+    settings.TOTP_ADMIN_REQUIRE_OTP = False
+    settings.ROOT_URLCONF = "tests.app.admin_urls"
+    response = password_step(client, next_url="/otp-admin/", login_url="/otp-admin/login/")
+    assert response["Location"] == "/otp-admin/login/two-factor/"
+    response = client.post("/otp-admin/login/two-factor/", {"code": staff_2fa.code()})
+    assert response["Location"] == "/otp-admin/"
+    assert can_open_admin(client, "/otp-admin/")
