@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.admin",
+    # The browser tests' live server serves the admin's CSS and JS through it.
+    "django.contrib.staticfiles",
     "rest_framework",
     "django_totp_native",
 ]
@@ -54,6 +56,8 @@ TEMPLATES = [
         },
     }
 ]
+
+STATIC_URL = "/static/"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

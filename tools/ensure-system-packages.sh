@@ -6,6 +6,7 @@ packages=(
   g++ cmake make pkg-config git
   libssl-dev libqrencode-dev zlib1g-dev nlohmann-json3-dev  # the native core
   oathtool zbar-tools librsvg2-bin                         # independent test oracles
+  chromium chromium-driver                                 # the browser tests
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -2,8 +2,9 @@
 
 Thin: every flow is a service call (``services.devices``, ``challenges``, ``provisioning``,
 ``sessions``, ``recovery``); views only move data between the request, the session and the
-templates. Every page is ``never_cache``; every POST is CSRF-protected even when the
-project has no ``CsrfViewMiddleware``.
+templates. Every page is ``never_cache``; every page with a form and every POST is
+``csrf_protect``-ed, so they work and are protected even when the project has no
+``CsrfViewMiddleware``.
 """
 
 from __future__ import annotations
@@ -265,7 +266,9 @@ def _render_enroll(request, form, next_url: str, status: int = 200):
     return render(request, "django_totp_native/enroll.html", context, status=status)
 
 
-@method_decorator([never_cache, login_required], name="dispatch")
+# csrf_protect on pages that only render forms too: it is what sets the CSRF cookie their
+# POST needs when the project has no CsrfViewMiddleware.
+@method_decorator([csrf_protect, never_cache, login_required], name="dispatch")
 class EnrollView(View):
     """QR code (inline SVG, PNG link), the secret for manual entry, and the code form."""
 
@@ -337,6 +340,7 @@ def confirm(request):
 # Backup codes -------------------------------------------------------------------------
 
 
+@csrf_protect
 @never_cache
 @login_required
 def backup_codes(request):

@@ -1,6 +1,7 @@
 """2FA management from the User admin: status column and filter, actions, per-user page."""
 
 import re
+import time
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -117,6 +118,16 @@ def test_status_column_shows_state_backup_codes_last_use_lock_and_requirement(ma
     assert "locked" in _row(html, "hammered")
     ordered = _row(html, "ordered")
     assert "none" in ordered and "required" in ordered
+
+
+def test_status_column_says_how_long_ago_while_the_user_page_gives_the_date(manager_client, make_user):
+    enrolled = enroll(make_user("earlier"))
+    three_hours_ago = int(time.time()) // 30 - 3 * 120
+    Totp.objects.filter(user=enrolled.user).update(last_used_step=three_hours_ago)
+    html = manager_client.get(CHANGELIST).content.decode()
+    assert "last used 3\xa0hours ago" in _row(html, "earlier")
+    page = manager_client.get(reverse("admin:auth_user_change", args=[enrolled.user.pk])).content.decode()
+    assert "hours ago" not in page and "last used " in page
 
 
 def test_backup_codes_left_counts_down(manager_client, make_user):

@@ -74,7 +74,7 @@ def current_code(secret, offset_steps=0):
 
 
 def secret_from_page(html: str) -> str:
-    match = re.search(r'<p class="secret"[^>]*><code>([A-Z2-7 ]+)</code>', html)
+    match = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', html)
     assert match, "the enrollment page shows the key for manual entry"
     return match.group(1).replace(" ", "")
 
