@@ -17,6 +17,16 @@ class Totp(models.Model):
         max_length=255,
         help_text="Fernet token of the base32 secret (same format as django-totp). Never shown.",
     )
+    backup_key = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        help_text=(
+            "Fernet token of this device's backup-code digest key, re-sealed with the secret "
+            "when TOTP_ENCRYPTION_KEY rotates. Empty: the codes predate per-device keys and "
+            "are digested under a key derived from TOTP_ENCRYPTION_KEY. Never shown."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True, help_text="When enrollment started.")
     confirmed_at = models.DateTimeField(
         null=True,

@@ -72,7 +72,7 @@ def start_enrollment(user) -> Enrollment:
     sealed = keys.fernet().encrypt(secret.encode("ascii"))
     try:
         with transaction.atomic():
-            Totp.objects.create(user=user, secret_key=_text(sealed))
+            Totp.objects.create(user=user, secret_key=_text(sealed), backup_key=keys.new_sealed_backup_key())
     except IntegrityError:
         raise AlreadyEnrolled() from None
     uri = core.provisioning_uri(
@@ -113,13 +113,9 @@ def disable(user) -> None:
 
 def store_codes(user, codes: list[str]) -> list[str]:
     """Replace the user's backup codes with the given plaintext codes (stored as digests)."""
-    device = _require_device(user)
-    key = keys.backup_digest_keys()[0]
-    rows = [BackupCode(totp=device, digest=core.backup_code_digest(key, c)) for c in codes]
-    with transaction.atomic():
-        BackupCode.objects.filter(totp=device).delete()
-        BackupCode.objects.bulk_create(rows)
-    return list(codes)
+    codes = list(codes)
+    _store_backup_codes(_require_device(user), codes)
+    return codes
 
 
 def rotate_codes(user) -> list[str]:
@@ -130,12 +126,27 @@ def rotate_codes(user) -> list[str]:
 
 def _replace_backup_codes(device: Totp) -> list[str]:
     codes = list(core.generate_backup_codes(count=conf.MAX_BACKUP_CODES))
-    key = keys.backup_digest_keys()[0]
-    rows = [BackupCode(totp=device, digest=core.backup_code_digest(key, c)) for c in codes]
+    _store_backup_codes(device, codes)
+    return codes
+
+
+def _store_backup_codes(device: Totp, codes: list[str]) -> None:
+    """Replace all of the device's codes in one transaction, digested under its own key.
+
+    A device without a key of its own (codes from before there were such keys) gets one
+    here: every code it has is replaced, so none is left digested under the old scheme.
+    """
     with transaction.atomic():
+        if not device.backup_key:
+            sealed = keys.new_sealed_backup_key()
+            if Totp.objects.filter(pk=device.pk, backup_key="").update(backup_key=sealed) == 1:
+                device.backup_key = sealed
+            else:  # a concurrent call gave it one first
+                device.backup_key = Totp.objects.values_list("backup_key", flat=True).get(pk=device.pk)
+        key = keys.device_backup_digest_keys(device)[0]
+        rows = [BackupCode(totp=device, digest=core.backup_code_digest(key, c)) for c in codes]
         BackupCode.objects.filter(totp=device).delete()
         BackupCode.objects.bulk_create(rows)
-    return codes
 
 
 # Verification -----------------------------------------------------------------------
@@ -170,7 +181,7 @@ def verify_totp(user, code, *, on_success: OnSuccess = None, device: Optional[To
 def verify_backup(user, code, *, on_success: OnSuccess = None, device: Optional[Totp] = None) -> bool:
     """Consume a backup code: one conditional UPDATE on its digest (``is_used = false``)."""
     device = device or _require_device(user)
-    digests = _backup_digests(code)
+    digests = _backup_digests(device, code)
     if not digests:
         return False
 
@@ -224,7 +235,7 @@ def _well_formed_otp(code) -> bool:
     return len(text) == conf.DIGITS and text.isascii() and text.isdigit()
 
 
-def _backup_digests(code) -> list[str]:
+def _backup_digests(device: Totp, code) -> list[str]:
     if not isinstance(code, str) or not code or len(code) > MAX_CODE_INPUT or "\x00" in code:
         return []
     try:
@@ -233,7 +244,15 @@ def _backup_digests(code) -> list[str]:
         return []
     if not (normalized.isascii() and normalized.isalnum()):
         return []
-    return [core.backup_code_digest(k, code) for k in keys.backup_digest_keys()]
+    try:
+        digest_keys = keys.device_backup_digest_keys(device)
+    except core.InvalidToken:
+        logger.error(
+            "The backup-code key of user id %s cannot be decrypted with any TOTP_ENCRYPTION_KEY.",
+            device.user_id,
+        )
+        return []
+    return [core.backup_code_digest(k, code) for k in digest_keys]
 
 
 def _match_step(device: Totp, code: str) -> Optional[int]:

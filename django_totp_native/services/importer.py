@@ -49,7 +49,6 @@ def import_django_totp(using: str = "default", progress: Optional[Callable[[int,
         devices = cursor.fetchall()
     has_codes = SOURCE_CODES in tables
     fernet = keys.fernet()
-    digest_key = keys.backup_digest_keys()[0]
     User = get_user_model()
     report = ImportReport(total=len(devices))
     for index, (source_id, user_id, sealed, created_at) in enumerate(devices, start=1):
@@ -68,7 +67,7 @@ def import_django_totp(using: str = "default", progress: Optional[Callable[[int,
                     )
                     codes = cursor.fetchall()
             try:
-                _import_one(fernet, digest_key, user_id, sealed, created_at, codes)
+                _import_one(fernet, user_id, sealed, created_at, codes)
                 report.imported += 1
             except core.InvalidToken:
                 report.failed.append((source_id, "cannot be decrypted with TOTP_ENCRYPTION_KEY"))
@@ -79,9 +78,11 @@ def import_django_totp(using: str = "default", progress: Optional[Callable[[int,
     return report
 
 
-def _import_one(fernet, digest_key, user_id, sealed, created_at, codes) -> None:
+def _import_one(fernet, user_id, sealed, created_at, codes) -> None:
     text = sealed.decode("ascii") if isinstance(sealed, (bytes, memoryview)) else sealed
     resealed = fernet.rotate(text.encode("ascii"))  # re-encrypted natively, keeps the timestamp
+    backup_key = keys.new_sealed_backup_key()
+    digest_key = fernet.decrypt(backup_key.encode("ascii"))
     rows = []
     seen = set()
     for code_token, is_used in codes:
@@ -94,6 +95,7 @@ def _import_one(fernet, digest_key, user_id, sealed, created_at, codes) -> None:
         device = Totp.objects.create(
             user_id=user_id,
             secret_key=resealed.decode("ascii") if isinstance(resealed, bytes) else resealed,
+            backup_key=backup_key,
             # django-totp treats a device with backup codes as enabled.
             confirmed_at=created_at if rows else None,
         )

@@ -1,7 +1,8 @@
 """Key material derived from settings: the Fernet used for secrets, digest and signing keys."""
 
-import hmac
 import hashlib
+import hmac
+import secrets
 import threading
 
 from django.core.exceptions import ImproperlyConfigured
@@ -54,9 +55,37 @@ def _derive(label: bytes, key: bytes) -> bytes:
     return hmac.new(key, b"django_totp_native/" + label, hashlib.sha256).digest()
 
 
-def backup_digest_keys() -> list[bytes]:
-    """One digest key per Fernet key, so backup codes stay valid while keys are rotated."""
+def legacy_backup_digest_keys() -> list[bytes]:
+    """Digest keys of backup codes issued before devices had their own (one per Fernet key).
+
+    Such codes work only while the Fernet key they were made under stays configured; a
+    new set of codes moves the device to its own key (``device_backup_digest_keys``).
+    """
     return [_derive(b"backup-code-digest", k) for k in encryption_keys()]
+
+
+#: Bytes of a device's backup-code digest key.
+BACKUP_KEY_BYTES = 32
+
+
+def new_sealed_backup_key() -> str:
+    """A fresh random digest key for one device's backup codes, sealed with the first Fernet key.
+
+    Sealed rather than derived from TOTP_ENCRYPTION_KEY so that rotating that key only
+    re-seals it (``rotate_totp_keys``): the stored digests, and the codes, stay valid.
+    """
+    sealed = fernet().encrypt(secrets.token_bytes(BACKUP_KEY_BYTES))
+    return sealed.decode("ascii") if isinstance(sealed, bytes) else sealed
+
+
+def device_backup_digest_keys(device) -> list[bytes]:
+    """The keys that a backup code of ``device`` may be digested under.
+
+    Raises core.InvalidToken when the device's sealed key opens with no configured key.
+    """
+    if not device.backup_key:
+        return legacy_backup_digest_keys()
+    return [fernet().decrypt(device.backup_key.encode("ascii"))]
 
 
 def challenge_key() -> bytes:

@@ -1,0 +1,108 @@
+"""Encryption-key rotation: re-seal every stored secret under the first TOTP_ENCRYPTION_KEY.
+
+How a project retires a key: put the new key first in ``TOTP_ENCRYPTION_KEY`` (the old
+one after it, so everything still decrypts), deploy, run ``manage.py rotate_totp_keys``,
+then remove the old key once the report says nothing still depends on it.
+
+Each device's secret and backup-code key are re-encrypted natively (``MultiFernet.rotate``:
+the plaintext never becomes a Python object) and written back by one conditional UPDATE
+that matches the ciphertexts it read, so a user who re-enrolls or regenerates codes at the
+same moment is never overwritten with stale data: that row is simply read again. Rows
+already sealed under the first key are left alone, so the command can be re-run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from .. import core
+from ..models import BackupCode, Totp
+from . import keys
+
+#: Times one device is read again when it changed between the read and the write.
+MAX_RETRIES = 3
+
+
+@dataclass
+class RotationReport:
+    total: int = 0
+    resealed: int = 0
+    already_current: int = 0
+    #: (device id, reason) of rows that could not be re-sealed; never a secret.
+    failed: list = field(default_factory=list)
+    #: Devices whose unused backup codes predate per-device keys: they are digested under
+    #: a key derived from a TOTP_ENCRYPTION_KEY and stop working when that key is removed
+    #: (the users keep their TOTP device; they should generate new backup codes).
+    legacy_backup_codes: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """True when no stored secret depends on any key but the first."""
+        return not self.failed
+
+
+def reseal_all(batch_size: int = 500, progress: Optional[Callable[[int, int], None]] = None) -> RotationReport:
+    """Re-seal every device under the first configured key; see the module docstring."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    primary = core.Fernet(keys.encryption_keys()[0])
+    fernet = keys.fernet()
+    ids = list(Totp.objects.order_by("pk").values_list("pk", flat=True))
+    report = RotationReport(total=len(ids))
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start : start + batch_size]
+        # One transaction per batch: a batch is written whole or not at all, and a long
+        # run never holds one transaction open over the whole table.
+        with transaction.atomic():
+            for device_id in batch:
+                _reseal_one(device_id, primary, fernet, report)
+        if progress is not None:
+            progress(min(start + batch_size, len(ids)), len(ids))
+    report.legacy_backup_codes = (
+        Totp.objects.filter(backup_key="")
+        .filter(Exists(BackupCode.objects.filter(totp=OuterRef("pk"), is_used=False)))
+        .count()
+    )
+    return report
+
+
+def _reseal_one(device_id, primary, fernet, report: RotationReport) -> None:
+    for _ in range(MAX_RETRIES):
+        row = Totp.objects.filter(pk=device_id).values("secret_key", "backup_key").first()
+        if row is None:  # deleted meanwhile (2FA turned off): nothing left to re-seal
+            report.total -= 1
+            return
+        current = {name: token for name, token in row.items() if token and _sealed_by(primary, token)}
+        if len(current) == sum(1 for token in row.values() if token):
+            report.already_current += 1
+            return
+        try:
+            fresh = {
+                name: token if name in current else _reseal(fernet, token)
+                for name, token in row.items()
+                if token
+            }
+        except core.InvalidToken:
+            report.failed.append((device_id, "sealed under a key that is not in TOTP_ENCRYPTION_KEY"))
+            return
+        if Totp.objects.filter(pk=device_id, **row).update(**fresh) == 1:
+            report.resealed += 1
+            return
+    report.failed.append((device_id, "changed during every attempt; run the command again"))
+
+
+def _sealed_by(fernet, token: str) -> bool:
+    try:
+        fernet.extract_timestamp(token)
+    except core.InvalidToken:
+        return False
+    return True
+
+
+def _reseal(fernet, token: str) -> str:
+    fresh = fernet.rotate(token.encode("ascii"))
+    return fresh.decode("ascii") if isinstance(fresh, bytes) else fresh
