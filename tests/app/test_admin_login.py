@@ -247,3 +247,29 @@ def test_otp_admin_site_requires_the_code_without_the_setting(client, staff_2fa,
     response = client.post("/otp-admin/login/two-factor/", {"code": staff_2fa.code()})
     assert response["Location"] == "/otp-admin/"
     assert can_open_admin(client, "/otp-admin/")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"code": ""},
+        {"code": "123\x00456"},
+        {"code": "9" * 100_000},
+        {"code": "١٢٣٤٥٦"},
+        {"code": ["123456", "654321"]},
+        {"code": "<script>alert(1)</script>"},
+        {"code": "ZZZZ-ZZZZ-ZZZZ", "next": "//evil.example/"},
+    ],
+    ids=["empty", "blank", "nul", "huge", "unicode digits", "repeated", "markup", "backup shape + bad next"],
+)
+def test_hostile_code_step_bodies_are_refused_without_change(client, staff_2fa, body):
+    password_step(client)
+    before = Totp.objects.filter(user=staff_2fa.user).values("last_used_step", "confirmed_at").get()
+    response = client.post(OTP_STEP, body)
+    assert response.status_code in (200, 302, 400), response.status_code
+    assert not is_logged_in(client)
+    assert Totp.objects.filter(user=staff_2fa.user).values("last_used_step", "confirmed_at").get() == before
+    code = body.get("code")
+    if isinstance(code, str) and len(code) > 6:
+        assert code.encode() not in response.content
