@@ -8,13 +8,15 @@ DATABASE_URL is set.
 import threading
 
 import pytest
+from cryptography.fernet import Fernet as OracleFernet, InvalidToken as OracleInvalidToken
 from django.db import connection
 from rest_framework.test import APIClient
 
+from django_totp_native import core
 from django_totp_native.models import BackupCode, Totp, UsedChallenge
-from django_totp_native.services import challenges, devices
+from django_totp_native.services import challenges, devices, keys, provisioning, rotation
 
-from .conftest import enroll
+from .conftest import code_at, enroll
 
 THREADS = 16
 PASSWORD = "correct horse battery"
@@ -130,3 +132,47 @@ def test_concurrent_guesses_never_exceed_the_failure_cap(make_user, settings):
     assert results.count(False) == 5
     assert results.count("locked") == THREADS - 5
     assert Totp.objects.get(user=enrolled.user).failed_attempts == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_key_rotation_while_users_regenerate_codes_and_re_enroll(make_user, settings):
+    """rotate_totp_keys runs while users regenerate backup codes (moving legacy devices to
+    their own key) and restart enrollment; afterwards the old key can go and nobody is lost."""
+    old_key = settings.TOTP_ENCRYPTION_KEY
+    users = [enroll(make_user(f"user{i}")) for i in range(THREADS - 1)]
+    for enrolled in users[::2]:  # half of them hold codes from before per-device keys
+        device = Totp.objects.get(user=enrolled.user)
+        legacy = keys.legacy_backup_digest_keys()[0]
+        BackupCode.objects.filter(totp=device).delete()
+        BackupCode.objects.bulk_create(
+            BackupCode(totp=device, digest=core.backup_code_digest(legacy, c)) for c in enrolled.backup_codes
+        )
+        Totp.objects.filter(pk=device.pk).update(backup_key="")
+    pending = [make_user(f"pending{i}") for i in range(THREADS - 1)]
+    for user in pending:
+        devices.start_enrollment(user)
+
+    new_key = OracleFernet.generate_key().decode()
+    settings.TOTP_ENCRYPTION_KEY = [new_key, old_key]
+
+    def work(i):
+        if i == 0:
+            return [rotation.reseal_all(batch_size=1) for _ in range(3)]
+        fresh = devices.rotate_codes(users[i - 1].user)
+        provisioning.restart_enrollment(pending[i - 1])
+        return fresh, devices.start_enrollment(pending[i - 1]).secret
+
+    results = run_together(work)
+    assert all(report.complete for report in results[0]), [r.failed for r in results[0]]
+
+    settings.TOTP_ENCRYPTION_KEY = new_key
+    for device in Totp.objects.all():
+        for token in (device.secret_key, device.backup_key):
+            OracleFernet(new_key.encode()).decrypt(token.encode())
+            with pytest.raises(OracleInvalidToken):
+                OracleFernet(old_key.encode()).decrypt(token.encode())
+    for i, enrolled in enumerate(users, start=1):
+        fresh_codes, pending_secret = results[i]
+        assert devices.verify_totp(enrolled.user, enrolled.code())
+        assert devices.verify_backup(enrolled.user, fresh_codes[0])
+        assert len(devices.confirm_enrollment(pending[i - 1], code_at(pending_secret))) == 10
