@@ -7,7 +7,9 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from django_totp_native.services import devices
+from django_totp_native import core
+from django_totp_native.models import BackupCode, Totp
+from django_totp_native.services import devices, keys
 
 
 @pytest.fixture(autouse=True)
@@ -70,6 +72,18 @@ def enroll(user) -> Enrolled:
     enrollment = devices.start_enrollment(user)
     codes = devices.confirm_enrollment(user, code_at(enrollment.secret, -1))
     return Enrolled(user, enrollment.secret, codes)
+
+
+def store_codes_as_before_device_keys(enrolled: Enrolled) -> None:
+    """Store the user's backup codes as this app did before devices had their own digest
+    key (migration 0003): digested under the key derived from TOTP_ENCRYPTION_KEY."""
+    device = Totp.objects.get(user=enrolled.user)
+    legacy_key = keys.legacy_backup_digest_keys()[0]
+    BackupCode.objects.filter(totp=device).delete()
+    BackupCode.objects.bulk_create(
+        BackupCode(totp=device, digest=core.backup_code_digest(legacy_key, code)) for code in enrolled.backup_codes
+    )
+    Totp.objects.filter(pk=device.pk).update(backup_key="")
 
 
 @pytest.fixture

@@ -12,11 +12,10 @@ from cryptography.fernet import Fernet as OracleFernet, InvalidToken as OracleIn
 from django.db import connection
 from rest_framework.test import APIClient
 
-from django_totp_native import core
 from django_totp_native.models import BackupCode, Totp, UsedChallenge
-from django_totp_native.services import challenges, devices, keys, provisioning, rotation
+from django_totp_native.services import challenges, devices, provisioning, rotation
 
-from .conftest import code_at, enroll
+from .conftest import code_at, enroll, store_codes_as_before_device_keys
 
 THREADS = 16
 PASSWORD = "correct horse battery"
@@ -141,13 +140,7 @@ def test_key_rotation_while_users_regenerate_codes_and_re_enroll(make_user, sett
     old_key = settings.TOTP_ENCRYPTION_KEY
     users = [enroll(make_user(f"user{i}")) for i in range(THREADS - 1)]
     for enrolled in users[::2]:  # half of them hold codes from before per-device keys
-        device = Totp.objects.get(user=enrolled.user)
-        legacy = keys.legacy_backup_digest_keys()[0]
-        BackupCode.objects.filter(totp=device).delete()
-        BackupCode.objects.bulk_create(
-            BackupCode(totp=device, digest=core.backup_code_digest(legacy, c)) for c in enrolled.backup_codes
-        )
-        Totp.objects.filter(pk=device.pk).update(backup_key="")
+        store_codes_as_before_device_keys(enrolled)
     pending = [make_user(f"pending{i}") for i in range(THREADS - 1)]
     for user in pending:
         devices.start_enrollment(user)

@@ -11,10 +11,10 @@ from cryptography.fernet import Fernet as OracleFernet, InvalidToken as OracleIn
 from django.core.management import CommandError, call_command
 
 from django_totp_native import core
-from django_totp_native.models import BackupCode, Totp
+from django_totp_native.models import Totp
 from django_totp_native.services import devices, keys
 
-from .conftest import code_at, enroll
+from .conftest import code_at, enroll, store_codes_as_before_device_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -106,14 +106,8 @@ def test_a_secret_under_an_unknown_key_fails_the_run_and_is_left_as_it_was(make_
 
 def test_backup_codes_from_before_device_keys_are_reported_until_regenerated(make_user, settings, old_key, new_key):
     alice = enroll(make_user("alice"))
-    # Codes as this app stored them before devices had their own digest key.
+    store_codes_as_before_device_keys(alice)
     device = Totp.objects.get(user=alice.user)
-    legacy_key = keys.legacy_backup_digest_keys()[0]
-    BackupCode.objects.filter(totp=device).delete()
-    BackupCode.objects.bulk_create(
-        BackupCode(totp=device, digest=core.backup_code_digest(legacy_key, code)) for code in alice.backup_codes
-    )
-    Totp.objects.filter(pk=device.pk).update(backup_key="")
     assert devices.verify_backup(alice.user, alice.backup_codes[0]), "old codes keep working"
 
     settings.TOTP_ENCRYPTION_KEY = [new_key, old_key]
