@@ -576,10 +576,16 @@ def build_rows(core: Any | None) -> list[Row]:
         )
         native = native_or_none(
             lambda: Side(
-                "backup_code_digest(key, entered)",
-                {"backup_code_digest": core.backup_code_digest, "key": hmac_key, "entered": entered_code},
-                "core.backup_code_digest(key, code) once (the indexed DB look-up "
-                "that follows is not timed)",
+                "backup_code_digest(fernet.decrypt(sealed_key), entered)",
+                {
+                    "backup_code_digest": core.backup_code_digest,
+                    "fernet": native_fernet,
+                    "sealed_key": native_fernet.encrypt(hmac_key),
+                    "entered": entered_code,
+                },
+                "unseal the device's digest key (core.Fernet.decrypt), then "
+                "core.backup_code_digest(key, code) once, as the app does (the indexed DB "
+                "look-up that follows is not timed)",
             )
         )
         return reference, native
