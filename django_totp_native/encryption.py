@@ -8,8 +8,7 @@ from .services import keys
 
 def generate_fernet_key() -> str:
     """A new random Fernet key, as text for settings or the environment."""
-    key = core.Fernet.generate_key()
-    return key.decode("ascii") if isinstance(key, bytes) else key
+    return keys.as_text(core.Fernet.generate_key())
 
 
 def resolve_fernet_key(default=None) -> bytes:
@@ -32,8 +31,7 @@ def resolve_fernet_key(default=None) -> bytes:
 
 def encrypt(value: str) -> str:
     """Encrypt text with the first key; returns the Fernet token as text."""
-    token = keys.fernet().encrypt(value.encode("utf-8"))
-    return token.decode("ascii") if isinstance(token, bytes) else token
+    return keys.as_text(keys.fernet().encrypt(value.encode("utf-8")))
 
 
 def decrypt(value: str) -> str:

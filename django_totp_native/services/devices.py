@@ -72,7 +72,9 @@ def start_enrollment(user) -> Enrollment:
     sealed = keys.fernet().encrypt(secret.encode("ascii"))
     try:
         with transaction.atomic():
-            Totp.objects.create(user=user, secret_key=_text(sealed), backup_key=keys.new_sealed_backup_key())
+            Totp.objects.create(
+                user=user, secret_key=keys.as_text(sealed), backup_key=keys.new_backup_key()[1]
+            )
     except IntegrityError:
         raise AlreadyEnrolled() from None
     uri = core.provisioning_uri(
@@ -137,16 +139,21 @@ def _store_backup_codes(device: Totp, codes: list[str]) -> None:
     here: every code it has is replaced, so none is left digested under the old scheme.
     """
     with transaction.atomic():
-        if not device.backup_key:
-            sealed = keys.new_sealed_backup_key()
-            if Totp.objects.filter(pk=device.pk, backup_key="").update(backup_key=sealed) == 1:
-                device.backup_key = sealed
-            else:  # a concurrent call gave it one first
-                device.backup_key = Totp.objects.values_list("backup_key", flat=True).get(pk=device.pk)
-        key = keys.device_backup_digest_keys(device)[0]
+        key = _own_backup_key(device) if not device.backup_key else keys.device_backup_digest_keys(device)[0]
         rows = [BackupCode(totp=device, digest=core.backup_code_digest(key, c)) for c in codes]
         BackupCode.objects.filter(totp=device).delete()
         BackupCode.objects.bulk_create(rows)
+
+
+def _own_backup_key(device: Totp) -> bytes:
+    """Give a device from before per-device keys its own; returns the key."""
+    key, sealed = keys.new_backup_key()
+    if Totp.objects.filter(pk=device.pk, backup_key="").update(backup_key=sealed) == 1:
+        device.backup_key = sealed
+        return key
+    # A concurrent call gave it one first: use that one.
+    device.backup_key = Totp.objects.values_list("backup_key", flat=True).get(pk=device.pk)
+    return keys.device_backup_digest_keys(device)[0]
 
 
 # Verification -----------------------------------------------------------------------
@@ -303,6 +310,3 @@ def _record_failure(device_pk) -> None:
     delay = min(conf.BACKOFF_BASE * (2 ** min(failures - conf.BACKOFF_AFTER, 30)), conf.BACKOFF_MAX)
     Totp.objects.filter(pk=device_pk).update(next_attempt_at=timezone.now() + timedelta(seconds=delay))
 
-
-def _text(value) -> str:
-    return value.decode("ascii") if isinstance(value, bytes) else value

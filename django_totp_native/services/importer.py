@@ -79,10 +79,8 @@ def import_django_totp(using: str = "default", progress: Optional[Callable[[int,
 
 
 def _import_one(fernet, user_id, sealed, created_at, codes) -> None:
-    text = sealed.decode("ascii") if isinstance(sealed, (bytes, memoryview)) else sealed
-    resealed = fernet.rotate(text.encode("ascii"))  # re-encrypted natively, keeps the timestamp
-    backup_key = keys.new_sealed_backup_key()
-    digest_key = fernet.decrypt(backup_key.encode("ascii"))
+    resealed = fernet.rotate(keys.as_text(sealed).encode("ascii"))  # natively, keeps the timestamp
+    digest_key, backup_key = keys.new_backup_key()
     rows = []
     seen = set()
     for code_token, is_used in codes:
@@ -94,7 +92,7 @@ def _import_one(fernet, user_id, sealed, created_at, codes) -> None:
     with transaction.atomic():
         device = Totp.objects.create(
             user_id=user_id,
-            secret_key=resealed.decode("ascii") if isinstance(resealed, bytes) else resealed,
+            secret_key=keys.as_text(resealed),
             backup_key=backup_key,
             # django-totp treats a device with backup codes as enabled.
             confirmed_at=created_at if rows else None,

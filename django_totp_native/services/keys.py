@@ -15,6 +15,13 @@ _cache_lock = threading.Lock()
 _fernet_cache: dict = {}
 
 
+def as_text(token) -> str:
+    """A Fernet token or key as ASCII text (the core returns bytes; the database stores text)."""
+    if isinstance(token, (bytes, bytearray, memoryview)):
+        return bytes(token).decode("ascii")
+    return token
+
+
 def _as_bytes(key) -> bytes:
     if isinstance(key, bytes):
         return key
@@ -68,14 +75,15 @@ def legacy_backup_digest_keys() -> list[bytes]:
 BACKUP_KEY_BYTES = 32
 
 
-def new_sealed_backup_key() -> str:
-    """A fresh random digest key for one device's backup codes, sealed with the first Fernet key.
+def new_backup_key() -> tuple[bytes, str]:
+    """A fresh random digest key for one device's backup codes: (the key, the key sealed
+    with the first Fernet key, for ``Totp.backup_key``).
 
     Sealed rather than derived from TOTP_ENCRYPTION_KEY so that rotating that key only
     re-seals it (``rotate_totp_keys``): the stored digests, and the codes, stay valid.
     """
-    sealed = fernet().encrypt(secrets.token_bytes(BACKUP_KEY_BYTES))
-    return sealed.decode("ascii") if isinstance(sealed, bytes) else sealed
+    key = secrets.token_bytes(BACKUP_KEY_BYTES)
+    return key, as_text(fernet().encrypt(key))
 
 
 def device_backup_digest_keys(device) -> list[bytes]:

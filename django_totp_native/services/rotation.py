@@ -82,7 +82,7 @@ def _reseal_one(device_id, primary, fernet, report: RotationReport) -> None:
             return
         try:
             fresh = {
-                name: token if name in current else _reseal(fernet, token)
+                name: token if name in current else keys.as_text(fernet.rotate(token.encode("ascii")))
                 for name, token in row.items()
                 if token
             }
@@ -101,8 +101,3 @@ def _sealed_by(fernet, token: str) -> bool:
     except core.InvalidToken:
         return False
     return True
-
-
-def _reseal(fernet, token: str) -> str:
-    fresh = fernet.rotate(token.encode("ascii"))
-    return fresh.decode("ascii") if isinstance(fresh, bytes) else fresh

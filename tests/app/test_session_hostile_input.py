@@ -9,12 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from django_totp_native.models import BackupCode, Totp
 from django_totp_native.services import sessions
 
-from .test_session_pages import PASSWORD, urlpatterns  # noqa: F401 (the URLconf of this module)
+from .test_session_pages import PASSWORD, url, urlpatterns  # noqa: F401 (urlpatterns: this module's URLconf)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
@@ -44,10 +43,6 @@ def _session_settings(settings):
     settings.LOGIN_URL = "django_totp_native:login"
     settings.LOGIN_REDIRECT_URL = "/plain/"
     settings.TOTP_REQUIRE_CODE_FOR_CHANGES = True
-
-
-def url(name, **kwargs):
-    return reverse(f"django_totp_native:{name}", kwargs=kwargs)
 
 
 def state(user):
