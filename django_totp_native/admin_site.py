@@ -13,7 +13,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import BACKEND_SESSION_KEY, REDIRECT_FIELD_NAME
 from django.contrib.auth import login as auth_login, logout as auth_logout
-from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -25,11 +24,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
+try:
+    from django.contrib.auth.decorators import login_not_required
+except ImportError:  # Django < 5.1: no LoginRequiredMiddleware, so nothing to opt out of.
+
+    def login_not_required(view_func):
+        return view_func
+
 from . import signals
 from .conf import conf
 from .services import challenges, management
 from .services.errors import InvalidChallenge, InvalidCode, LockedOut, NotEnrolled
 from .services.sessions import is_session_verified, mark_session_verified
+from .throttle import PasswordStepLimitMixin, limit_password_step
 
 #: Session key of a login between the password and the code: the challenge token (never
 #: shown to the browser), the authentication backend, the username and the target URL.
@@ -69,11 +76,12 @@ def _looks_like_totp(code: str) -> bool:
     return compact.isascii() and compact.isdigit() and len(compact) == conf.DIGITS
 
 
-class OTPAdminLoginView(LoginView):
+class OTPAdminLoginView(PasswordStepLimitMixin, LoginView):
     """The admin's password form; users with 2FA continue to the code step instead of
     being logged in."""
 
     admin_site = None
+    address_throttled = False  # post() answers the API's throttles with the admin's page
 
     def post(self, request, *args, **kwargs):
         wait = _throttle_wait(request)
@@ -122,7 +130,10 @@ class OTPAdminSiteMixin:
     @login_not_required
     def login(self, request, extra_context=None):
         if not self.otp_required():
-            return super().login(request, extra_context)
+            stock_login = super().login
+            return limit_password_step(
+                request, lambda: stock_login(request, extra_context), lambda wait: self.throttled_response(request, wait)
+            )
         if request.method == "GET":
             if self.has_permission(request):
                 return HttpResponseRedirect(reverse("admin:index", current_app=self.name))

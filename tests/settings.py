@@ -7,6 +7,8 @@ when DATABASE_URL is set and the Redis cache (django-redis) when REDIS_URL is se
 import os
 from pathlib import Path
 
+import django
+
 BASE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = "tests-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -75,6 +77,8 @@ _ARTIFACTS = BASE_DIR / "artifacts"
 # One file per test process, so runs in parallel (two terminals, xdist) never share one.
 _WORKER = f'{os.environ.get("PYTEST_XDIST_WORKER", "main")}-{os.getpid()}'
 
+_SQLITE_IMMEDIATE = {"transaction_mode": "IMMEDIATE"} if django.VERSION >= (5, 1) else {}
+
 if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
@@ -87,7 +91,8 @@ else:
             "NAME": str(_ARTIFACTS / f"db-{_WORKER}.sqlite3"),
             # IMMEDIATE: a write transaction takes the lock at BEGIN and waits for it
             # (timeout) instead of failing with "database is locked" on upgrade.
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+            # The option exists from Django 5.1 on; 4.2 relies on the timeout alone.
+            "OPTIONS": {"timeout": 30, **_SQLITE_IMMEDIATE},
             "TEST": {"NAME": str(_ARTIFACTS / f"test-{_WORKER}.sqlite3")},
         }
     }
