@@ -143,5 +143,48 @@ class TotpSettings:
         (TOTP_ADMIN_PATCH_USER_ADMIN, default True; read when the admin is loaded)."""
         return bool(self._get("TOTP_ADMIN_PATCH_USER_ADMIN", True))
 
+    @property
+    def NUM_PROXIES(self) -> int:
+        """Trusted reverse proxies in front of the app (TOTP_NUM_PROXIES, default 0: the
+        client is REMOTE_ADDR and X-Forwarded-For is ignored). With N, the client is the
+        N-th X-Forwarded-For entry from the right. Unset, DRF's NUM_PROXIES is used when a
+        project set it explicitly."""
+        value = self._get("TOTP_NUM_PROXIES", None)
+        if value is None:
+            value = (getattr(django_settings, "REST_FRAMEWORK", None) or {}).get("NUM_PROXIES")
+        return int(value or 0)
+
+    @property
+    def LOGIN_FAILURES_PER_ACCOUNT(self):
+        """Failed passwords for one login name within TOTP_LOGIN_FAILURE_WINDOW after which
+        its password step is refused, from any address (TOTP_LOGIN_FAILURES_PER_ACCOUNT,
+        default 10; None turns the limit off)."""
+        value = self._get("TOTP_LOGIN_FAILURES_PER_ACCOUNT", 10)
+        return None if value is None else int(value)
+
+    @property
+    def LOGIN_FAILURE_WINDOW(self) -> int:
+        """Seconds over which failed passwords are counted (TOTP_LOGIN_FAILURE_WINDOW, default 900)."""
+        return int(self._get("TOTP_LOGIN_FAILURE_WINDOW", 900))
+
+    @property
+    def RECOVERY_EMAILS_PER_ACCOUNT(self):
+        """Recovery e-mails one account receives within TOTP_RECOVERY_EMAIL_WINDOW
+        (TOTP_RECOVERY_EMAILS_PER_ACCOUNT, default 3; None: no limit)."""
+        value = self._get("TOTP_RECOVERY_EMAILS_PER_ACCOUNT", 3)
+        return None if value is None else int(value)
+
+    @property
+    def RECOVERY_EMAILS_PER_ADDRESS(self):
+        """Recovery e-mails requests from one client address cause within
+        TOTP_RECOVERY_EMAIL_WINDOW (TOTP_RECOVERY_EMAILS_PER_ADDRESS, default 10; None: no limit)."""
+        value = self._get("TOTP_RECOVERY_EMAILS_PER_ADDRESS", 10)
+        return None if value is None else int(value)
+
+    @property
+    def RECOVERY_EMAIL_WINDOW(self) -> int:
+        """Seconds over which recovery e-mails are counted (TOTP_RECOVERY_EMAIL_WINDOW, default 3600)."""
+        return int(self._get("TOTP_RECOVERY_EMAIL_WINDOW", 3600))
+
 
 conf = TotpSettings()

@@ -11,6 +11,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from . import signals
 from .serializers import JWT2FAVerifySerializer, jwt_create_serializer_class
 from .services import challenges, devices
+from .services import throttling
 from .services.errors import InvalidCode
 from .throttle import TotpAnonThrottle, TotpUserThrottle
 from .views import DetailErrorsMixin
@@ -35,6 +36,8 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         username_field = get_user_model().USERNAME_FIELD
+        # Per login name, from any address: 429 before the password is checked when over.
+        attempt = throttling.password_attempt(request, serializer.validated_data[username_field])
         user = authenticate(
             request,
             **{username_field: serializer.validated_data[username_field]},
@@ -42,6 +45,7 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
         )
         if user is None or not getattr(user, "is_active", True):
             return Response({"detail": "Invalid credentials."}, status=status.HTTP_401_UNAUTHORIZED)
+        attempt.succeeded()
         if not devices.is_enabled(user):
             signals.non_totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
             return Response({"is_totp_enabled": False, **_tokens(user)}, status=status.HTTP_200_OK)

@@ -1,11 +1,24 @@
-"""DRF throttles for every endpoint of this app, rate TOTP_THROTTLE_RATE (read per request)."""
+"""Throttles of this app: DRF throttles for every endpoint (rate TOTP_THROTTLE_RATE, read per
+request) and the per-account limit of the password step on login pages.
 
+Every one of them identifies the client with ``services.throttling.client_address``:
+REMOTE_ADDR unless TOTP_NUM_PROXIES trusts proxies, never a client-chosen X-Forwarded-For.
+"""
+
+from django.core.exceptions import ValidationError
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from .conf import conf
+from .services import throttling
 
 
-class TotpUserThrottle(UserRateThrottle):
+class _ClientAddressMixin:
+    def get_ident(self, request):
+        # DRF's own get_ident believes X-Forwarded-For when NUM_PROXIES is unset.
+        return throttling.client_ident(request)
+
+
+class TotpUserThrottle(_ClientAddressMixin, UserRateThrottle):
     """Per-user (or per-IP when anonymous) limit for TOTP actions."""
 
     scope = "totp_user"
@@ -14,7 +27,7 @@ class TotpUserThrottle(UserRateThrottle):
         return conf.THROTTLE_RATE
 
 
-class TotpAnonThrottle(AnonRateThrottle):
+class TotpAnonThrottle(_ClientAddressMixin, AnonRateThrottle):
     """Per-IP limit for anonymous TOTP actions (login second step, recovery)."""
 
     scope = "totp_anon"
@@ -25,3 +38,84 @@ class TotpAnonThrottle(AnonRateThrottle):
 
 class TotpThrottle(TotpUserThrottle):
     """Deprecated alias of TotpUserThrottle, kept because django-totp still exports it."""
+
+
+def throttle_wait(request):
+    """Seconds to wait when the API's throttles refuse this (Django or DRF) request, else None."""
+    for throttle_class in (TotpUserThrottle, TotpAnonThrottle):
+        throttle = throttle_class()
+        if not throttle.allow_request(request, None):
+            return throttle.wait() or 0
+    return None
+
+
+class PasswordStepLimitMixin:
+    """For ``django.contrib.auth.views.LoginView`` subclasses: the per-account limit of the
+    password step (TOTP_LOGIN_FAILURES_PER_ACCOUNT), and with ``address_throttled`` the
+    API's per-address throttle too.
+
+    A refused POST never reaches ``authenticate()``: the form shows a non-field error
+    (code ``throttled``) and the answer is 429 with Retry-After. The refusal is the same
+    whether or not the account exists.
+    """
+
+    #: Also apply TotpUserThrottle/TotpAnonThrottle (off where the view does that itself).
+    address_throttled = True
+
+    password_attempt = None
+    _password_form = None
+    _refusal_wait = None
+
+    def get_form(self, form_class=None):
+        form = self._password_form = super().get_form(form_class)
+        if self.request.method != "POST" or not form.is_bound:
+            return form
+        wait = throttle_wait(self.request) if self.address_throttled else None
+        if wait is None:
+            login_name = form.data.get(form.add_prefix("username"), "")
+            self.password_attempt = throttling.begin_password_attempt(self.request, login_name)
+            if self.password_attempt.refused:
+                wait = self.password_attempt.retry_after
+        if wait is not None:
+            self._refusal_wait = int(wait) + 1
+            message = throttling.TooManyAttempts(retry_after=wait)
+
+            def refuse():
+                raise ValidationError(str(message), code="throttled")
+
+            form.clean = refuse  # replaces AuthenticationForm.clean: no password check
+        return form
+
+    def post(self, request, *args, **kwargs):
+        self.password_attempt = None
+        response = super().post(request, *args, **kwargs)
+        attempt = self.password_attempt
+        # A valid form means the password was right (whatever the view did next, e.g. a
+        # code step instead of form_valid's login): it does not count as a failure.
+        if attempt is not None and not attempt.refused and self._password_form.is_valid():
+            attempt.succeeded()
+        return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if self._refusal_wait is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(self._refusal_wait)
+        return response
+
+
+def limit_password_step(request, login_view, refused):
+    """The per-account limit around a login view this app does not control (the stock
+    admin login): ``refused(wait)`` answers instead of ``login_view()`` while the login
+    name typed is over the limit; a login that signs the user in does not count."""
+    if request.method != "POST":
+        return login_view()
+    attempt = throttling.begin_password_attempt(request, request.POST.get("username", ""))
+    if attempt.refused:
+        return refused(attempt.retry_after)
+    user_before = getattr(request, "user", None)
+    response = login_view()
+    user_after = getattr(request, "user", None)
+    if user_after is not user_before and getattr(user_after, "is_authenticated", False):
+        attempt.succeeded()
+    return response

@@ -20,6 +20,7 @@ from .serializers import (
     TotpRecoveryRequestSerializer,
 )
 from .services import devices, recovery
+from .services import throttling
 from .services.errors import InvalidCode, LockedOut, TotpError
 from .throttle import TotpAnonThrottle, TotpUserThrottle
 
@@ -160,7 +161,8 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = recovery.find_recoverable_user(serializer.validated_data["email"])
-        if user is not None:
+        # Over the per-account or per-address limit: no e-mail, the same answer.
+        if user is not None and throttling.allow_recovery_email(request, user):
             try:
                 TotpRecoveryEmail(request=request, context={"user": user}).send([getattr(user, user.get_email_field_name())])
             except Exception:

@@ -32,7 +32,9 @@ from django.views.decorators.http import require_POST
 
 from .. import signals
 from ..services import challenges, devices, provisioning, sessions
+from ..services import throttling
 from ..services.errors import AlreadyConfirmed, AlreadyEnrolled, InvalidChallenge, InvalidCode, LockedOut, NotEnrolled
+from ..throttle import PasswordStepLimitMixin
 from . import access
 from .forms import CodeForm, ConfirmChangeForm, RecoveryConfirmForm, RecoveryRequestForm, SecondFactorForm
 
@@ -114,7 +116,7 @@ def _status(user) -> dict:
 
 
 @method_decorator(never_cache, name="dispatch")
-class LoginView(auth_views.LoginView):
+class LoginView(PasswordStepLimitMixin, auth_views.LoginView):
     """Django's LoginView with a second step: users with 2FA go on to the code page.
 
     The password step does not log the user in; it keeps a signed, single-use challenge
@@ -501,7 +503,8 @@ class RecoveryView(View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
         user = recovery.find_recoverable_user(form.cleaned_data["email"])
-        if user is not None:
+        # Over the per-account or per-address limit: no e-mail, the same "sent" page.
+        if user is not None and throttling.allow_recovery_email(request, user):
             try:
                 TotpRecoveryEmail(request=request, context={"user": user}).send(
                     [getattr(user, user.get_email_field_name())]

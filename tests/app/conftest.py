@@ -1,5 +1,6 @@
 """Fixtures for the Django app tests: users, enrolled users, API clients, codes."""
 
+import os
 import time
 
 import pyotp
@@ -8,8 +9,21 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from django_totp_native import core
-from django_totp_native.models import BackupCode, Totp
+from django_totp_native.models import BackupCode, Totp, UsedChallenge
 from django_totp_native.services import devices, keys
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A PostgreSQL test database of this process's own: several runs (developers, the
+    concurrency run that ``make test`` starts, CI) share one server, and Django drops and
+    re-creates a test database whose name is taken."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("postgresql"):
+        test = database.setdefault("TEST", {})
+        test["NAME"] = f"test_{database['NAME']}_{os.getpid()}"
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +39,23 @@ def _fresh_throttle_cache():
 def code_at(secret: str, offset_steps: int = 0) -> str:
     """The code an authenticator app shows, from pyotp (an independent oracle)."""
     return pyotp.TOTP(secret).at(time.time() + 30 * offset_steps)
+
+
+def two_factor_state(user) -> dict:
+    """Everything two-factor keeps for a user: the device row (sealed secret and backup
+    key, confirmation, last used step, failure counter, backoff), every backup code (used
+    or not, when) and the challenges burned for the user."""
+    return {
+        "device": Totp.objects.filter(user_id=user.pk).values().first(),
+        "codes": list(BackupCode.objects.filter(totp__user_id=user.pk).order_by("pk").values()),
+        "burned": list(UsedChallenge.objects.filter(user_id=user.pk).order_by("pk").values()),
+    }
+
+
+def with_failures_added(state: dict, count: int) -> dict:
+    """``state`` after ``count`` more failed attempts (below the backoff threshold)."""
+    device = dict(state["device"], failed_attempts=state["device"]["failed_attempts"] + count)
+    return {**state, "device": device}
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ from io import StringIO
 import pytest
 from cryptography.fernet import Fernet as OracleFernet, InvalidToken as OracleInvalidToken
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from django_totp_native import core
 from django_totp_native.models import Totp
-from django_totp_native.services import devices, keys
+from django_totp_native.services import devices, keys, rotation
 
 from .conftest import code_at, enroll, store_codes_as_before_device_keys
 
@@ -152,3 +153,60 @@ def test_new_devices_get_their_own_backup_key(make_user):
     assert core.backup_code_digest(keys.device_backup_digest_keys(device)[0], code) != core.backup_code_digest(
         keys.device_backup_digest_keys(other)[0], code
     )
+
+
+def test_a_device_changed_between_read_and_write_is_read_again_not_overwritten(
+    make_user, settings, monkeypatch, old_key, new_key
+):
+    """The lost update the conditional write exists for, provoked deterministically.
+
+    While the command is between reading a device and writing it back, that device's user
+    regenerates backup codes on a worker that still runs with the old key list (a rolling
+    deploy): the device, which had codes from before per-device keys, gets its own backup
+    key, sealed under the old key. Written back unconditionally, the command would keep
+    that key as it is and report success; removing the old key then breaks the user's
+    new backup codes.
+    """
+    alice = enroll(make_user("alice"))
+    store_codes_as_before_device_keys(alice)
+    settings.TOTP_ENCRYPTION_KEY = [new_key, old_key]
+    regenerated = []
+    real_sealed_by = rotation._sealed_by
+
+    def sealed_by_while_the_user_regenerates(fernet, token):
+        if not regenerated:
+            with override_settings(TOTP_ENCRYPTION_KEY=old_key):
+                regenerated.append(devices.rotate_codes(alice.user))
+        return real_sealed_by(fernet, token)
+
+    monkeypatch.setattr(rotation, "_sealed_by", sealed_by_while_the_user_regenerates)
+    report = rotation.reseal_all()
+    assert regenerated, "the concurrent regeneration ran"
+    assert report.complete and report.resealed == 1, report
+
+    device = Totp.objects.get(user=alice.user)
+    assert opens_with(new_key, device.secret_key) and not opens_with(old_key, device.secret_key)
+    assert opens_with(new_key, device.backup_key) and not opens_with(old_key, device.backup_key)
+    settings.TOTP_ENCRYPTION_KEY = new_key  # the old key is gone
+    assert devices.verify_backup(alice.user, regenerated[0][0])
+    assert devices.verify_totp(alice.user, alice.code())
+
+
+def test_a_device_that_keeps_changing_is_reported_not_written(make_user, settings, monkeypatch, old_key, new_key):
+    alice = enroll(make_user("alice"))
+    settings.TOTP_ENCRYPTION_KEY = [new_key, old_key]
+    real_sealed_by = rotation._sealed_by
+
+    def sealed_by_while_the_row_changes(fernet, token):
+        # Another writer re-seals the secret (under the old key) every time the row is read.
+        with override_settings(TOTP_ENCRYPTION_KEY=old_key):
+            resealed = keys.as_text(keys.fernet().encrypt(alice.secret.encode()))
+        Totp.objects.filter(user=alice.user).update(secret_key=resealed)
+        return real_sealed_by(fernet, token)
+
+    monkeypatch.setattr(rotation, "_sealed_by", sealed_by_while_the_row_changes)
+    report = rotation.reseal_all()
+    device = Totp.objects.get(user=alice.user)
+    assert not report.complete and report.resealed == 0
+    assert report.failed == [(device.pk, "changed during every attempt; run the command again")]
+    assert opens_with(old_key, device.secret_key), "the other writer's value stands"

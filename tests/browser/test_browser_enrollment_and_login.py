@@ -6,7 +6,6 @@ computes the codes with the native core, as the authenticator app would.
 """
 
 import re
-import shutil
 import subprocess
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -155,9 +154,7 @@ def test_user_enrolls_then_logs_in_with_code_replay_refused_backup_code_once(bro
     assert browser.find("#signed-in-as").text == "Signed in as alice"
 
 
-@pytest.mark.skipif(
-    not shutil.which("zbarimg"), reason="zbarimg not found (Debian zbar-tools; `make test` installs it)"
-)
+@pytest.mark.oracle("zbarimg")
 def test_enrollment_page_qr_code_scans_to_the_key_shown(browser, alice, artifacts):
     log_in(browser, "alice")
     browser.open("/account/2fa/enroll/")

@@ -80,7 +80,7 @@ def test_totp_matches_pyotp_random():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(OATHTOOL is None, reason="oathtool (Debian package oathtool) is not installed")
+@pytest.mark.oracle("oathtool")
 def test_totp_and_hotp_match_oathtool_random():
     rng = random.Random(20240601)
     checked = 0
