@@ -24,6 +24,27 @@ logger = logging.getLogger("django_totp_native")
 #: Longest input looked at; anything longer cannot be a code and is rejected unread.
 MAX_CODE_INPUT = 128
 
+# Backup-code formats a device can hold. Each is digested under the device's key; the two
+# never share a digest input (domain separation), so one cannot stand in for the other.
+#
+# 1. This project's codes: Crockford base32, CROCKFORD_CODE_LENGTH symbols once normalised
+#    (case, O/0, I/L/1, '-' and spaces forgiven), as core.generate_backup_codes makes them.
+# 2. Exact codes: EXACT_CODE_MIN..EXACT_CODE_MAX characters of [A-Za-z0-9_-], verified
+#    exactly as written (case-sensitive; surrounding whitespace stripped). django-totp's
+#    codes (secrets.token_urlsafe(12): 16 such characters) and codes a caller stores with
+#    store_backup_codes are of this kind. The minimum is above any TOTP length (6..8
+#    digits), so the session pages can tell the two apart.
+#: Symbols of a generated backup code (without the '-' grouping).
+CROCKFORD_CODE_LENGTH = 12
+_CROCKFORD_SYMBOLS = frozenset("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+EXACT_CODE_MIN = 10
+#: Hex-encoded behind its prefix, the longest exact code stays within the core's 128-char limit.
+EXACT_CODE_MAX = 60
+_EXACT_SYMBOLS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+# normalize_backup_code keeps this prefix and the upper-cased hex as they are, and no
+# Crockford code normalises to anything this long, so exact digests are their own domain.
+_EXACT_PREFIX = "EXACT"
+
 OnSuccess = Optional[Callable[[Totp], None]]
 
 
@@ -114,9 +135,20 @@ def disable(user) -> None:
 
 
 def store_codes(user, codes: list[str]) -> list[str]:
-    """Replace the user's backup codes with the given plaintext codes (stored as digests)."""
+    """Replace the user's backup codes with the given plaintext codes (stored as digests).
+
+    Like django-totp, storing backup codes enables TOTP: a pending device becomes confirmed.
+    Every code must fit a format a device can hold (see could_be_backup_code), else
+    ValueError and nothing changes.
+    """
     codes = list(codes)
-    _store_backup_codes(_require_device(user), codes)
+    device = _require_device(user)
+    with transaction.atomic():
+        _store_backup_codes(device, codes)
+        if not device.is_confirmed:
+            now = timezone.now()
+            Totp.objects.filter(pk=device.pk, confirmed_at__isnull=True).update(confirmed_at=now)
+            device.confirmed_at = now
     return codes
 
 
@@ -137,10 +169,22 @@ def _store_backup_codes(device: Totp, codes: list[str]) -> None:
 
     A device without a key of its own (codes from before there were such keys) gets one
     here: every code it has is replaced, so none is left digested under the old scheme.
+    Each code is stored in its own format: a Crockford code (forgiving), else an exact one.
     """
+    forms = []
+    for code in codes:
+        candidates = _code_forms(code)
+        if not candidates:
+            raise ValueError(
+                "A backup code must be one of this app's codes (12 Crockford base32 symbols, "
+                f"grouped with '-') or {EXACT_CODE_MIN} to {EXACT_CODE_MAX} characters of "
+                "letters, digits, '-' and '_'."
+            )
+        forms.append(candidates[0])
     with transaction.atomic():
         key = _own_backup_key(device) if not device.backup_key else keys.device_backup_digest_keys(device)[0]
-        rows = [BackupCode(totp=device, digest=core.backup_code_digest(key, c)) for c in codes]
+        digests = dict.fromkeys(core.backup_code_digest(key, form) for form in forms)
+        rows = [BackupCode(totp=device, digest=digest) for digest in digests]
         BackupCode.objects.filter(totp=device).delete()
         BackupCode.objects.bulk_create(rows)
 
@@ -242,14 +286,40 @@ def _well_formed_otp(code) -> bool:
     return len(text) == conf.DIGITS and text.isascii() and text.isdigit()
 
 
-def _backup_digests(device: Totp, code) -> list[str]:
+def could_be_backup_code(text) -> bool:
+    """True when ``text`` fits a backup-code format a device can hold.
+
+    Anything else cannot be a backup code of any user, so callers refuse it without
+    counting an attempt (and without a database query).
+    """
+    return bool(_code_forms(text))
+
+
+def _code_forms(code) -> list[str]:
+    """The digest inputs ``code`` could stand for: its Crockford form first, then its exact form."""
     if not isinstance(code, str) or not code or len(code) > MAX_CODE_INPUT or "\x00" in code:
         return []
+    forms = []
     try:
         normalized = core.normalize_backup_code(code)
     except (ValueError, TypeError):
-        return []
-    if not (normalized.isascii() and normalized.isalnum()):
+        normalized = ""
+    if len(normalized) == CROCKFORD_CODE_LENGTH and _CROCKFORD_SYMBOLS.issuperset(normalized):
+        forms.append(normalized)
+    exact = code.strip()
+    if EXACT_CODE_MIN <= len(exact) <= EXACT_CODE_MAX and _EXACT_SYMBOLS.issuperset(exact):
+        forms.append(exact_code_form(exact))
+    return forms
+
+
+def exact_code_form(code: str) -> str:
+    """The digest input of an exact (case-sensitive) code: prefix + hex of its ASCII."""
+    return _EXACT_PREFIX + code.encode("ascii").hex().upper()
+
+
+def _backup_digests(device: Totp, code) -> list[str]:
+    forms = _code_forms(code)
+    if not forms:
         return []
     try:
         digest_keys = keys.device_backup_digest_keys(device)
@@ -259,7 +329,7 @@ def _backup_digests(device: Totp, code) -> list[str]:
             device.user_id,
         )
         return []
-    return [core.backup_code_digest(k, code) for k in digest_keys]
+    return [core.backup_code_digest(k, form) for k in digest_keys for form in forms]
 
 
 def _match_step(device: Totp, code: str) -> Optional[int]:
