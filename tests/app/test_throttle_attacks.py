@@ -207,6 +207,7 @@ def test_the_refusal_is_the_same_for_an_unknown_account(api, user, limit):
         return response.status_code, response.json()
 
     assert refusal("alice") == refusal("nobody-by-that-name")
+    assert refusal("alice")[0] == 429
 
 
 def test_a_right_password_does_not_count_and_the_limit_ends_with_its_window(api, user, limit, monkeypatch):
@@ -239,12 +240,17 @@ def test_session_login_guessing_stops_at_the_account_limit(user, limit, password
     assert len(password_checks) == limit
 
 
-def test_session_login_with_2fa_counts_a_right_password_as_right(user, limit):
+def test_session_login_with_2fa_counts_only_wrong_passwords(user, limit):
     enroll(user)
-    for _ in range(limit + 1):
+    for _ in range(limit + 1):  # the password was right: on to the code step, not counted
         client = Client()
         response = client.post(SESSION_LOGIN, {"username": "alice", "password": PASSWORD}, **new_address())
         assert response.status_code == 302 and PENDING_LOGIN_KEY in client.session
+    for i in range(limit):
+        Client().post(SESSION_LOGIN, {"username": "alice", "password": f"guess{i}"}, **new_address())
+    client = Client()
+    assert client.post(SESSION_LOGIN, {"username": "alice", "password": PASSWORD}, **new_address()).status_code == 429
+    assert PENDING_LOGIN_KEY not in client.session
 
 
 @pytest.mark.parametrize(
@@ -266,12 +272,17 @@ def test_admin_guessing_stops_at_the_account_limit(make_user, limit, settings, p
     assert len(password_checks) == limit
 
 
-def test_admin_login_success_does_not_count(make_user, limit, settings):
+def test_default_admin_login_counts_only_wrong_passwords(make_user, limit):
     make_user("staffer", is_staff=True)
     for _ in range(limit + 1):
         client = Client()
         response = client.post("/admin/login/", {"username": "staffer", "password": PASSWORD, "next": "/admin/"})
         assert response.status_code == 302 and "_auth_user_id" in client.session
+    for i in range(limit):
+        Client().post("/admin/login/", {"username": "staffer", "password": f"guess{i}"}, **new_address())
+    client = Client()
+    assert client.post("/admin/login/", {"username": "staffer", "password": PASSWORD}).status_code == 429
+    assert "_auth_user_id" not in client.session
 
 
 # Recovery e-mails -------------------------------------------------------------------------
