@@ -3,79 +3,86 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.dispatch import Signal
-from django.utils.translation import gettext_lazy as _
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy as _
 
-from .. import signals
 from ..services import management
 
 
 @dataclass(frozen=True)
-class Operation:
-    run: Callable  # (user, request) -> bool: True when something changed
-    signal: Signal
-    log_message: str  # stored in the admin log, in English like Django's own entries
-    done: str  # "%(count)d user(s) ...", shown to the administrator
+class OperationMessages:
+    """What the administrator is told; the change itself is management.OPERATIONS[name]."""
+
+    done: str  # "%(count)d user(s) ..."
     unchanged: str
 
 
 OPERATIONS = {
-    "require": Operation(
-        run=lambda user, request: management.require(user, by=request.user),
-        signal=signals.totp_required,
-        log_message="Required two-factor authentication.",
+    "require": OperationMessages(
         done=_("Two-factor authentication is now required for %(count)d user(s)."),
         unchanged=_("%(count)d user(s) were already required to use two-factor authentication."),
     ),
-    "unrequire": Operation(
-        run=lambda user, request: management.unrequire(user),
-        signal=signals.totp_requirement_removed,
-        log_message="Stopped requiring two-factor authentication.",
+    "unrequire": OperationMessages(
         done=_("Two-factor authentication is no longer required for %(count)d user(s)."),
         unchanged=_("%(count)d user(s) were not required to use two-factor authentication."),
     ),
-    "reset": Operation(
-        run=lambda user, request: management.reset(user),
-        signal=signals.totp_disabled,
-        log_message="Reset two-factor authentication: device and backup codes removed.",
+    "reset": OperationMessages(
         done=_("Two-factor authentication was reset for %(count)d user(s)."),
         unchanged=_("%(count)d user(s) had no two-factor device to reset."),
     ),
-    "unlock": Operation(
-        run=lambda user, request: management.unlock(user),
-        signal=signals.totp_unlocked,
-        log_message="Unlocked two-factor authentication: failed attempts and backoff cleared.",
+    "unlock": OperationMessages(
         done=_("Two-factor authentication was unlocked for %(count)d user(s)."),
         unchanged=_("%(count)d user(s) were not locked."),
     ),
 }
 
 
+def refuse_protected(modeladmin, request, protected) -> None:
+    """Tell a staff member who is not a superuser that superusers' 2FA is not theirs to change."""
+    names = ", ".join(user.get_username() for user in protected)
+    modeladmin.message_user(
+        request,
+        gettext(
+            "Only a superuser can manage the two-factor authentication of a superuser (%(users)s). "
+            "Nothing was changed."
+        )
+        % {"users": names},
+        messages.ERROR,
+    )
+
+
 def run_user_operation(modeladmin, request, users, name: str) -> int:
     """Apply one operation to each user; log and signal every actual change.
 
     Returns how many users changed. Raises PermissionDenied without the permission, so
-    a forged POST is refused even when the action or button was never shown.
+    a forged POST is refused even when the action or button was never shown. When the
+    selection holds a superuser and the staff member is not one, nothing is changed for
+    anyone (the administrator is told which users to leave out).
     """
     if not management.can_manage(request.user):
         raise PermissionDenied
-    operation = OPERATIONS[name]
+    users = list(users)
+    protected = management.protected_users(request.user, users)
+    if protected:
+        refuse_protected(modeladmin, request, protected)
+        return 0
+    texts = OPERATIONS[name]
     changed = unchanged = 0
     for user in users:
-        if operation.run(user, request):
+        if management.apply(name, user, actor=request.user, sender=type(modeladmin), request=request, via="admin"):
             changed += 1
-            modeladmin.log_change(request, user, operation.log_message)
-            operation.signal.send_robust(sender=type(modeladmin), request=request, user=user)
+            modeladmin.log_change(request, user, management.OPERATIONS[name].log_message)
         else:
             unchanged += 1
     if changed:
-        modeladmin.message_user(request, operation.done % {"count": changed}, messages.SUCCESS)
+        modeladmin.message_user(request, texts.done % {"count": changed}, messages.SUCCESS)
     if unchanged:
-        modeladmin.message_user(request, operation.unchanged % {"count": unchanged}, messages.WARNING)
+        modeladmin.message_user(request, texts.unchanged % {"count": unchanged}, messages.WARNING)
     return changed
 
 
@@ -91,3 +98,50 @@ class ReadOnlyAdminMixin:
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class SuperuserRuleMixin:
+    """For the admins of the app's own rows (``obj.user``): deleting a device is a reset
+    and deleting a requirement lifts it, so only a superuser may delete a superuser's."""
+
+    def _protected_owners(self, request, objects) -> list:
+        return management.protected_users(request.user, [obj.user for obj in objects])
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not management.may_manage_user(request.user, obj.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self._protected_owners(request, [obj]):
+            refuse_protected(self, request, [obj.user])
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist", current_app=self.admin_site.name)
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            func, name, description = actions["delete_selected"]
+
+            def delete_selected(modeladmin, request, queryset):
+                protected = self._protected_owners(request, queryset.select_related("user"))
+                if protected:
+                    refuse_protected(modeladmin, request, protected)
+                    return None
+                return func(modeladmin, request, queryset)
+
+            actions["delete_selected"] = (delete_selected, name, description)
+        return actions
+
+    def apply_to_owners(self, request, queryset, name: str) -> None:
+        """Delete through the service: ``name`` ("reset" or "unrequire") for each row's
+        user, logged and signalled (Django writes the deletion to the admin log itself)."""
+        rows = list(queryset.select_related("user"))
+        if self._protected_owners(request, rows):
+            raise PermissionDenied  # a forged POST past the checks above
+        for row in rows:
+            management.apply(name, row.user, actor=request.user, sender=type(self), request=request, via="admin")

@@ -5,14 +5,13 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import conf
-from .. import signals
 from ..models import BackupCode, Totp, TotpRequirement
 from ..services import management
-from .actions import ReadOnlyAdminMixin, run_user_operation
+from .actions import ReadOnlyAdminMixin, SuperuserRuleMixin, run_user_operation
 
 
 @admin.register(Totp)
-class TotpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TotpAdmin(SuperuserRuleMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("user", "state", "created_at", "confirmed_at", "unused_backup_codes", "failed_attempts", "locked")
     list_select_related = ("user",)
     list_filter = ("created_at", "confirmed_at")
@@ -52,15 +51,12 @@ class TotpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_manage_user_totp_permission(self, request):
         return management.can_manage(request.user)
 
-    # Deleting a device here is a reset: through the service, with the signal (Django
-    # writes the deletion to the admin log itself).
+    # Deleting a device here is a reset.
     def delete_model(self, request, obj):
         self.delete_queryset(request, Totp.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        for device in queryset.select_related("user"):
-            if management.reset(device.user):
-                signals.totp_disabled.send_robust(sender=type(self), request=request, user=device.user)
+        self.apply_to_owners(request, queryset, "reset")
 
 
 @admin.register(BackupCode)
@@ -78,7 +74,7 @@ class BackupCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TotpRequirement)
-class TotpRequirementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TotpRequirementAdmin(SuperuserRuleMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("user", "required_at", "required_by")
     list_select_related = ("user", "required_by")
     search_fields = ("user__username", "user__email")
@@ -89,8 +85,4 @@ class TotpRequirementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         self.delete_queryset(request, TotpRequirement.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        for requirement in queryset.select_related("user"):
-            if management.unrequire(requirement.user):
-                signals.totp_requirement_removed.send_robust(
-                    sender=type(self), request=request, user=requirement.user
-                )
+        self.apply_to_owners(request, queryset, "unrequire")

@@ -17,7 +17,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, gettext_lazy as _
 
 from ..services import management
-from .actions import OPERATIONS, run_user_operation
+from .actions import OPERATIONS, refuse_protected, run_user_operation
 
 STATE_LABELS = {
     management.NONE: _("none"),
@@ -146,10 +146,14 @@ class UserTotpAdminMixin:
     def reset_totp(self, request, queryset):
         if not management.can_manage(request.user):
             raise PermissionDenied
-        if request.POST.get("post") == "yes":
-            run_user_operation(self, request, list(queryset), "reset")
-            return None
         users = list(queryset)
+        protected = management.protected_users(request.user, users)
+        if protected:
+            refuse_protected(self, request, protected)
+            return None
+        if request.POST.get("post") == "yes":
+            run_user_operation(self, request, users, "reset")
+            return None
         context = {
             **self.admin_site.each_context(request),
             "title": _("Reset two-factor authentication?"),
@@ -205,6 +209,8 @@ class UserTotpAdminMixin:
                 f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk], current_app=self.admin_site.name
             ),
             "has_device": status.state != management.NONE,
+            # Only a superuser may manage a superuser's 2FA: the page shows the status only.
+            "may_manage": management.may_manage_user(request.user, obj),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.totp_manage_template, context)

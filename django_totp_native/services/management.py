@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
-from typing import Optional
+from typing import Callable, Iterable, Optional
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from .. import signals
 from ..conf import conf
 from ..models import BackupCode, Totp, TotpRequirement
 from . import devices
 from .errors import NotEnrolled
+
+logger = logging.getLogger("django_totp_native")
 
 #: Permission (app_label.codename) a staff member needs for every flow of this module.
 MANAGE_PERMISSION = "django_totp_native.manage_user_totp"
@@ -26,6 +30,20 @@ LOCKED, REQUIRED_NOT_ENROLLED = "locked", "required_not_enrolled"
 
 def can_manage(user) -> bool:
     return bool(user is not None and user.is_active and user.is_staff and user.has_perm(MANAGE_PERMISSION))
+
+
+def may_manage_user(actor, target) -> bool:
+    """Whether ``actor`` (a staff member) may change ``target``'s 2FA: only a superuser
+    may manage a superuser's. ``actor`` None is the command line, where whoever runs
+    manage.py already holds the database."""
+    if actor is None:
+        return True
+    return not getattr(target, "is_superuser", False) or bool(getattr(actor, "is_superuser", False))
+
+
+def protected_users(actor, users: Iterable) -> list:
+    """The users among ``users`` whose 2FA ``actor`` may not change (see may_manage_user)."""
+    return [user for user in users if not may_manage_user(actor, user)]
 
 
 # Status -----------------------------------------------------------------------------
@@ -190,3 +208,83 @@ def unlock(user) -> bool:
     if not locked.exists():
         return False
     return devices.clear_lockout(user)
+
+
+# One code path for the admin and the command line ----------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A change an administrator makes to a user's 2FA, with what announces it."""
+
+    name: str
+    run: Callable  # (user, actor) -> bool: True when something changed
+    signal: object  # a django.dispatch.Signal
+    #: English, like Django's own admin log entries; also the logger's message.
+    log_message: str
+
+
+OPERATIONS = {
+    operation.name: operation
+    for operation in (
+        Operation(
+            name="require",
+            run=lambda user, actor: require(user, by=actor),
+            signal=signals.totp_required,
+            log_message="Required two-factor authentication.",
+        ),
+        Operation(
+            name="unrequire",
+            run=lambda user, actor: unrequire(user),
+            signal=signals.totp_requirement_removed,
+            log_message="Stopped requiring two-factor authentication.",
+        ),
+        Operation(
+            name="reset",
+            run=lambda user, actor: reset(user),
+            signal=signals.totp_disabled,
+            log_message="Reset two-factor authentication: device and backup codes removed.",
+        ),
+        Operation(
+            name="unlock",
+            run=lambda user, actor: unlock(user),
+            signal=signals.totp_unlocked,
+            log_message="Unlocked two-factor authentication: failed attempts and backoff cleared.",
+        ),
+    )
+}
+
+
+class SuperuserProtected(Exception):
+    """A staff member who is not a superuser tried to change a superuser's 2FA."""
+
+    def __init__(self, users):
+        self.users = list(users)
+        names = ", ".join(u.get_username() for u in self.users)
+        super().__init__(f"Only a superuser may manage the two-factor authentication of a superuser ({names}).")
+
+
+def apply(name: str, user, *, actor=None, sender=None, request=None, via: str = "admin") -> bool:
+    """Run operation ``name`` on ``user``; when it changed something, log it (logger
+    "django_totp_native", ids only, never a secret) and send its signal.
+
+    ``actor``: the staff member acting (``request.user``), None from the command line.
+    ``via``: where it came from, for the log ("admin", "command line").
+    Returns True when something changed. Raises SuperuserProtected, changing nothing,
+    when ``actor`` may not manage ``user``.
+    """
+    operation = OPERATIONS[name]
+    if not may_manage_user(actor, user):
+        raise SuperuserProtected([user])
+    if not operation.run(user, actor):
+        return False
+    source = f"by staff user id {actor.pk} in the {via}" if actor is not None else f"from the {via}"
+    logger.info(
+        "%s User id %s, %s.",
+        operation.log_message,
+        user.pk,
+        source,
+        extra={"totp_operation": name, "totp_user_id": user.pk, "totp_actor_id": getattr(actor, "pk", None)},
+    )
+    operation.signal.send_robust(sender=sender, request=request, user=user)
+    return True
