@@ -2,7 +2,8 @@
 
 Ids are stable: E001 key missing, E002 key invalid, E003 TOTP parameters invalid,
 W001 default token salt (deploy), W002-W004 parameters authenticator apps ignore,
-W005 step-up off (deploy).
+W005 step-up off (deploy), E004 invalid throttling settings, W006 a cache that does not
+share counters between workers (deploy).
 """
 
 from django.core import checks
@@ -109,3 +110,58 @@ def check_deploy(app_configs=None, **kwargs):
             )
         )
     return messages
+
+
+@checks.register(checks.Tags.security)
+def check_throttling(app_configs=None, **kwargs):
+    problems = []
+    try:
+        if conf.NUM_PROXIES < 0:
+            problems.append("TOTP_NUM_PROXIES must be 0 (no proxy) or the number of trusted proxies")
+    except (TypeError, ValueError):
+        problems.append("TOTP_NUM_PROXIES (or REST_FRAMEWORK['NUM_PROXIES']) must be an integer")
+    for name in ("LOGIN_FAILURES_PER_ACCOUNT", "RECOVERY_EMAILS_PER_ACCOUNT", "RECOVERY_EMAILS_PER_ADDRESS"):
+        try:
+            value = getattr(conf, name)
+        except (TypeError, ValueError):
+            value = 0
+        if value is not None and value < 1:
+            problems.append(f"TOTP_{name} must be a positive integer, or None for no limit")
+    for name in ("LOGIN_FAILURE_WINDOW", "RECOVERY_EMAIL_WINDOW"):
+        try:
+            value = getattr(conf, name)
+        except (TypeError, ValueError):
+            value = 0
+        if value < 1:
+            problems.append(f"TOTP_{name} must be a number of seconds, at least 1")
+    return [
+        checks.Error(f"{problem}.", hint="See the settings table in the README.", id="django_totp_native.E004")
+        for problem in problems
+    ]
+
+
+# Backends whose counters are not shared by every worker (or not kept at all, or not
+# incremented atomically): the throttles and per-account limits are weaker than documented.
+_NON_SHARED_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache": "counts per process",
+    "django.core.cache.backends.dummy.DummyCache": "keeps nothing, so nothing is limited",
+    "django.core.cache.backends.filebased.FileBasedCache": "does not increment atomically",
+    "django.core.cache.backends.db.DatabaseCache": "does not increment atomically",
+}
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_throttle_cache(app_configs=None, **kwargs):
+    from django.conf import settings
+
+    backend = (getattr(settings, "CACHES", None) or {}).get("default", {}).get("BACKEND", "")
+    if backend not in _NON_SHARED_CACHES:
+        return []
+    return [
+        checks.Warning(
+            f"The default cache ({backend.rsplit('.', 1)[-1]}) {_NON_SHARED_CACHES[backend]}.",
+            hint="The throttles, the per-account password limit and the recovery e-mail limits count in "
+            "the default cache; use Redis or Memcached shared by every worker.",
+            id="django_totp_native.W006",
+        )
+    ]

@@ -6,15 +6,18 @@ admin site and the session pages.
 """
 
 import itertools
+import threading
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.signals import user_login_failed
 from django.core import mail
+from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import include, path
 from rest_framework.test import APIClient
 
+from django_totp_native import checks
 from django_totp_native.admin import OTPAdminSite
 from django_totp_native.admin_site import PENDING_SESSION_KEY
 from django_totp_native.conf import conf
@@ -320,3 +323,48 @@ def test_recovery_emails_stop_at_the_address_limit_with_rotating_forwarded_for(m
     # Another client still gets its e-mail.
     Client().post(SESSION_RECOVERY, {"email": emails[-1]}, REMOTE_ADDR="192.0.2.99")
     assert len(mail.outbox) == 3
+
+
+# Concurrency and configuration ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_guesses_check_at_most_the_limit(user, limit, password_checks):
+    """20 guesses at once, each from its own address: reserving before checking means no
+    two requests can both take the last allowed attempt."""
+    barrier = threading.Barrier(20)
+    answers = []
+
+    def guess(i):
+        try:
+            barrier.wait()
+            body = {"username": "alice", "password": f"guess{i}"}
+            answers.append(APIClient().post(JWT_CREATE, body, format="json", **new_address()).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [401] * limit + [429] * (20 - limit)
+    assert len(password_checks) == limit
+
+
+def test_throttling_settings_are_checked(settings):
+    assert checks.check_throttling() == []
+    settings.TOTP_NUM_PROXIES = -1
+    settings.TOTP_LOGIN_FAILURES_PER_ACCOUNT = 0
+    settings.TOTP_RECOVERY_EMAIL_WINDOW = "soon"
+    assert [m.id for m in checks.check_throttling()] == ["django_totp_native.E004"] * 3
+    settings.TOTP_NUM_PROXIES, settings.TOTP_LOGIN_FAILURES_PER_ACCOUNT = 1, None
+    settings.TOTP_RECOVERY_EMAIL_WINDOW = 600
+    assert checks.check_throttling() == []
+
+
+def test_deploy_check_warns_about_a_per_process_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [m.id for m in checks.check_throttle_cache()] == ["django_totp_native.W006"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}}
+    assert checks.check_throttle_cache() == []
