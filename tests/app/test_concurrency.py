@@ -1,11 +1,25 @@
-"""Replay under concurrency: 16 threads, each with its own database connection, submit the
-same valid code through the real verify path; exactly one may succeed.
+"""Races under real concurrency: 16 threads, each with its own database connection, submit
+the same credential through the real verify path; exactly one may succeed.
 
-Runs on SQLite (a file database, see tests/settings.py) and on PostgreSQL when
-DATABASE_URL is set.
+Where the races are real: on PostgreSQL. There every thread is held at a barrier just
+before the statement that decides the race (the conditional UPDATE), *inside* its
+transaction, so no thread commits before all of them have read the state they race on;
+each test then asserts that all threads were inside a transaction at that moment. A
+check-then-act bug (``exists()`` then ``update()``) lets every thread win there.
+
+SQLite (``make test``'s own database) takes the write lock at BEGIN (transaction_mode
+IMMEDIATE), so racing transactions run one after another and cannot overlap: the same
+tests run on it too, but they prove less, and the run says so. That is why the SQLite run
+also starts this module on PostgreSQL (``test_the_races_on_postgresql``, a separate
+pytest process with DATABASE_URL set) whenever the server on 127.0.0.1:5432 answers; CI
+fails when it does not.
 """
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet as OracleFernet, InvalidToken as OracleInvalidToken
@@ -15,21 +29,62 @@ from rest_framework.test import APIClient
 from django_totp_native.models import BackupCode, Totp, UsedChallenge
 from django_totp_native.services import challenges, devices, provisioning, rotation
 
+from ..conftest import RUN_NOTES, under_ci
 from .conftest import code_at, enroll, store_codes_as_before_device_keys
 
 THREADS = 16
-PASSWORD = "correct horse battery"
+POSTGRES_URL = os.environ.get("TOTP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+REPO = Path(__file__).resolve().parents[2]
+
+concurrency = pytest.mark.concurrency
 
 
-def run_together(worker, count=THREADS):
-    """Start `count` threads at one barrier; each closes its own connection when done."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
+def racing_in_transactions() -> bool:
+    """True where racing transactions really overlap (PostgreSQL); SQLite serialises them."""
+    return connection.vendor != "sqlite"
+
+
+def is_update_of(table: str, *columns: str):
+    def matches(sql: str) -> bool:
+        head = sql.lstrip().upper()
+        return head.startswith("UPDATE") and table.upper() in head and all(c.upper() in head for c in columns)
+
+    return matches
+
+
+BACKUP_CODE_UPDATE = is_update_of("django_totp_native_backupcode")
+STEP_UPDATE = is_update_of("django_totp_native_totp", "last_used_step")
+ATTEMPT_UPDATE = is_update_of("django_totp_native_totp", "failed_attempts")
+
+
+def run_together(worker, count=THREADS, *, meet_before=None, in_transaction=True):
+    """Run ``worker(i)`` in ``count`` threads that start together.
+
+    With ``meet_before`` (a predicate on SQL), every thread also waits, just before the
+    first statement it matches, until all threads have reached theirs: nothing that
+    statement decides is committed by anyone before everyone has read the old state. With
+    ``in_transaction`` each thread must be inside a transaction at that point (asserted).
+    On SQLite only statements outside transactions can meet (transactions serialise there).
+    """
+    start = threading.Barrier(count)
+    meet = threading.Barrier(count)
+    use_meet = meet_before is not None and (racing_in_transactions() or not in_transaction)
+    results, errors, met_in_transaction = [None] * count, [], [None] * count
 
     def run(i):
+        def hold(execute, sql, params, many, context):
+            if met_in_transaction[i] is None and meet_before(sql):
+                met_in_transaction[i] = connection.in_atomic_block
+                meet.wait(timeout=30)
+            return execute(sql, params, many, context)
+
         try:
-            barrier.wait(timeout=30)
-            results[i] = worker(i)
+            start.wait(timeout=30)
+            if use_meet:
+                with connection.execute_wrapper(hold):
+                    results[i] = worker(i)
+            else:
+                results[i] = worker(i)
         except Exception as exc:  # surfaced by the assertion below
             errors.append(repr(exc))
         finally:
@@ -41,7 +96,24 @@ def run_together(worker, count=THREADS):
     for t in threads:
         t.join(timeout=120)
     assert not errors, errors
+    if use_meet:
+        # Real overlap: every thread reached the deciding statement before any passed it.
+        assert met_in_transaction == [in_transaction] * count, met_in_transaction
     return results
+
+
+@pytest.fixture(autouse=True)
+def _say_which_database(request):
+    if "django_db" in request.keywords:
+        vendor = connection.vendor
+        note = (
+            "concurrency tests: SQLite only in this run (transactions serialise; no overlap is possible)"
+            if vendor == "sqlite"
+            else f"concurrency tests: ran on {vendor} with asserted overlap inside transactions"
+        )
+        if note not in RUN_NOTES:
+            RUN_NOTES.append(note)
+    yield
 
 
 @pytest.fixture
@@ -51,6 +123,7 @@ def roomy_lockout(settings):
     settings.TOTP_BACKOFF_AFTER = 1000
 
 
+@concurrency
 @pytest.mark.django_db(transaction=True)
 def test_same_totp_code_through_the_login_endpoint_succeeds_once(make_user, roomy_lockout):
     enrolled = enroll(make_user("alice"))
@@ -64,20 +137,22 @@ def test_same_totp_code_through_the_login_endpoint_succeeds_once(make_user, room
         )
         return response.status_code
 
-    statuses = run_together(attempt)
+    statuses = run_together(attempt, meet_before=STEP_UPDATE)
     assert sorted(statuses) == [200] + [400] * (THREADS - 1)
     assert UsedChallenge.objects.count() == 1
 
 
+@concurrency
 @pytest.mark.django_db(transaction=True)
 def test_same_totp_code_through_the_service_succeeds_once(make_user, roomy_lockout):
     enrolled = enroll(make_user("bob"))
     code = enrolled.code()
-    results = run_together(lambda i: devices.verify_totp(enrolled.user, code))
+    results = run_together(lambda i: devices.verify_totp(enrolled.user, code), meet_before=STEP_UPDATE)
     assert results.count(True) == 1
     assert Totp.objects.get(user=enrolled.user).last_used_step >= 0
 
 
+@concurrency
 @pytest.mark.django_db(transaction=True)
 def test_same_backup_code_succeeds_once(make_user, roomy_lockout):
     enrolled = enroll(make_user("carol"))
@@ -90,11 +165,23 @@ def test_same_backup_code_succeeds_once(make_user, roomy_lockout):
             "/api/jwt/totp/verify/", {"totp_challenge_token": tokens[i], "backup_code": backup}, format="json"
         ).status_code
 
-    statuses = run_together(attempt)
+    statuses = run_together(attempt, meet_before=BACKUP_CODE_UPDATE)
     assert statuses.count(200) == 1
+    assert UsedChallenge.objects.count() == 1
     assert BackupCode.objects.filter(totp__user=enrolled.user, is_used=True).count() == 1
 
 
+@concurrency
+@pytest.mark.django_db(transaction=True)
+def test_same_backup_code_through_the_service_succeeds_once(make_user, roomy_lockout):
+    enrolled = enroll(make_user("carol"))
+    backup = enrolled.backup_codes[3]
+    results = run_together(lambda i: devices.verify_backup(enrolled.user, backup), meet_before=BACKUP_CODE_UPDATE)
+    assert results.count(True) == 1
+    assert BackupCode.objects.filter(totp__user=enrolled.user, is_used=True).count() == 1
+
+
+@concurrency
 @pytest.mark.django_db(transaction=True)
 def test_one_challenge_token_logs_in_once_even_with_different_codes(make_user, roomy_lockout):
     enrolled = enroll(make_user("dave"))
@@ -107,18 +194,20 @@ def test_one_challenge_token_logs_in_once_even_with_different_codes(make_user, r
             "/api/jwt/totp/verify/", {"totp_challenge_token": token, "backup_code": codes[i]}, format="json"
         ).status_code
 
-    statuses = run_together(attempt, count=len(codes))
+    statuses = run_together(attempt, count=len(codes), meet_before=BACKUP_CODE_UPDATE)
     assert statuses.count(200) == 1
+    assert UsedChallenge.objects.count() == 1
     # Losing requests consumed nothing: only the winner's code is used.
     assert BackupCode.objects.filter(totp__user=enrolled.user, is_used=True).count() == 1
 
 
+@concurrency
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_guesses_never_exceed_the_failure_cap(make_user, settings):
     settings.TOTP_MAX_FAILURES = 5
     settings.TOTP_BACKOFF_AFTER = 1000
     enrolled = enroll(make_user("erin"))
-    valid = {enrolled.code(d) for d in (-1, 0, 1)}
+    valid = {enrolled.code(d) for d in (-2, -1, 0, 1, 2)}
     guesses = [f"{n:06d}" for n in range(100, 10000, 7) if f"{n:06d}" not in valid][:THREADS]
 
     def attempt(i):
@@ -127,16 +216,21 @@ def test_concurrent_guesses_never_exceed_the_failure_cap(make_user, settings):
         except devices.LockedOut:
             return "locked"
 
-    results = run_together(attempt)
+    # Every thread has read nothing yet when the counting UPDATEs race (outside any
+    # transaction, on SQLite too): the cap is enforced by the UPDATE's condition alone.
+    results = run_together(attempt, meet_before=ATTEMPT_UPDATE, in_transaction=False)
     assert results.count(False) == 5
     assert results.count("locked") == THREADS - 5
     assert Totp.objects.get(user=enrolled.user).failed_attempts == 5
 
 
+@concurrency
 @pytest.mark.django_db(transaction=True)
-def test_key_rotation_while_users_regenerate_codes_and_re_enroll(make_user, settings):
+def test_key_rotation_alongside_code_regeneration_and_re_enrollment(make_user, settings):
     """rotate_totp_keys runs while users regenerate backup codes (moving legacy devices to
-    their own key) and restart enrollment; afterwards the old key can go and nobody is lost."""
+    their own key) and restart enrollment; afterwards the old key can go and nobody is
+    locked out. (The lost update the conditional write prevents is provoked
+    deterministically in test_key_rotation.py: threads cannot force that interleaving.)"""
     old_key = settings.TOTP_ENCRYPTION_KEY
     users = [enroll(make_user(f"user{i}")) for i in range(THREADS - 1)]
     for enrolled in users[::2]:  # half of them hold codes from before per-device keys
@@ -169,3 +263,40 @@ def test_key_rotation_while_users_regenerate_codes_and_re_enroll(make_user, sett
         assert devices.verify_totp(enrolled.user, enrolled.code())
         assert devices.verify_backup(enrolled.user, fresh_codes[0])
         assert len(devices.confirm_enrollment(pending[i - 1], code_at(pending_secret))) == 10
+
+
+def postgres_reachable() -> str | None:
+    """None when the test server answers, else why not."""
+    import psycopg
+
+    try:
+        psycopg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return f"PostgreSQL at {POSTGRES_URL} is not reachable: {str(exc).strip().splitlines()[0]}"
+    return None
+
+
+def test_the_races_on_postgresql():
+    """``make test`` runs on SQLite, where no race can show; this runs the tests above on
+    PostgreSQL in a separate pytest process (its own test database)."""
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("this run is already on DATABASE_URL; the tests above ran on it")
+    reason = postgres_reachable()
+    if reason:
+        RUN_NOTES.append(f"concurrency tests: SQLite ONLY, races not exercised ({reason})")
+        if under_ci():
+            pytest.fail(f"missing oracle under CI: {reason}", pytrace=False)
+        pytest.skip(reason)
+    env = {**os.environ, "DATABASE_URL": POSTGRES_URL}
+    env.pop("REDIS_URL", None)
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "concurrency", __file__],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    summary = (completed.stdout.strip().splitlines() or ["(no output)"])[-1]
+    RUN_NOTES.append(f"concurrency tests on PostgreSQL: {summary}")
+    assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-2000:]
