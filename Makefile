@@ -10,7 +10,7 @@ JOBS ?= 2
 LOCK := flock build/.lock
 
 .PHONY: all system venv build ctest sanitize pytest test bench stubs stubs-check \
-        migrations-check wheel-check demo clean
+        migrations-check wheel-check demo clean mutate
 
 all: build
 
@@ -57,6 +57,13 @@ migrations-check: build
 
 bench: build
 	$(PY) tests/benchmarks/bench_core.py
+
+# Mutation testing (not in CI: slow): mutmut over services/, source mutations of the C++
+# core judged by ctest; prints kill rates and survivors (see tools/mutate/).
+# `make mutate ARGS=--quick` runs the fixed subset whose figures the README reports.
+mutate: build
+	$(PIP) install -q mutmut==3.8.1
+	$(PY) tools/mutate/run.py $(ARGS)
 
 # _core.pyi is generated from the built module; CI fails when the checked-in copy drifts.
 stubs: build
