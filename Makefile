@@ -58,6 +58,18 @@ migrations-check: build
 bench: build
 	$(PY) tests/benchmarks/bench_core.py
 
+# libFuzzer harnesses over the native parsers (cpp/fuzz), built with clang, ASan and UBSan
+# into build/fuzz. `make fuzz` runs every target for FUZZ_SECONDS each; `make fuzz-ci`
+# runs each for a few seconds from its seed corpus (tests/fuzz_corpus). Both print the
+# executions and coverage per target and fail on any crash (see tools/fuzz.sh).
+.PHONY: fuzz fuzz-ci
+FUZZ_SECONDS ?= 60
+fuzz: system
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tools/fuzz.sh
+
+fuzz-ci: system
+	bash tools/fuzz.sh --ci
+
 # Mutation testing (not in CI: slow): mutmut over services/, source mutations of the C++
 # core judged by ctest; prints kill rates and survivors (see tools/mutate/).
 # `make mutate ARGS=--quick` runs the fixed subset whose figures the README reports.
