@@ -19,7 +19,7 @@ std::string arg_text(const py::handle& obj, const char* what) {
   if (!PyUnicode_Check(obj.ptr())) {
     throw py::type_error(std::string(what) + " must be a str, not " + type_name(obj));
   }
-  return std::string(bytes_or_str_view(obj, what));
+  return std::string(str_utf8(obj, what));
 }
 
 std::optional<std::string> arg_optional_text(const py::handle& obj, const char* what) {
@@ -27,7 +27,7 @@ std::optional<std::string> arg_optional_text(const py::handle& obj, const char* 
   if (!PyUnicode_Check(obj.ptr())) {
     throw py::type_error(std::string(what) + " must be a str or None, not " + type_name(obj));
   }
-  return std::string(bytes_or_str_view(obj, what));
+  return std::string(str_utf8(obj, what));
 }
 
 // index_value returns |obj| as a C long long via __index__ (bool refused), with
@@ -70,32 +70,59 @@ bool arg_bool(const py::handle& obj, const char* what) {
   return obj.ptr() == Py_True;
 }
 
-std::string_view bytes_view(const py::handle& obj, const char* what) {
-  if (PyBytes_Check(obj.ptr())) {
-    return {PyBytes_AS_STRING(obj.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(obj.ptr()))};
+std::string_view str_utf8(const py::handle& obj, const char* what) {
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
+  if (data == nullptr) {
+    // Lone surrogates cannot be UTF-8: a value error, not an internal failure.
+    PyErr_Clear();
+    throw py::value_error(std::string(what) + " must be valid Unicode text (no lone surrogates)");
   }
-  if (PyByteArray_Check(obj.ptr())) {
-    return {PyByteArray_AS_STRING(obj.ptr()),
-            static_cast<std::size_t>(PyByteArray_GET_SIZE(obj.ptr()))};
+  return {data, static_cast<std::size_t>(size)};
+}
+
+BufferArg::BufferArg(py::handle obj, const char* what, Accept accept) {
+  PyObject* const o = obj.ptr();
+  if (PyBytes_Check(o)) {
+    // Immutable, and the caller holds a reference for the whole call.
+    view_ = {PyBytes_AS_STRING(o), static_cast<std::size_t>(PyBytes_GET_SIZE(o))};
+    return;
   }
-  throw py::type_error(std::string(what) + " must be bytes, not " +
+  if (PyByteArray_Check(o)) {
+    // bytearray's own slot, not PyObject_GetBuffer: a subclass's Python-level __buffer__
+    // would run code (and could hand out some other memory).
+    if (PyByteArray_Type.tp_as_buffer->bf_getbuffer(o, &pin_, PyBUF_SIMPLE) != 0) {
+      throw py::error_already_set();
+    }
+    pinned_ = true;
+    view_ = {static_cast<const char*>(pin_.buf), static_cast<std::size_t>(pin_.len)};
+    return;
+  }
+  if (accept == Accept::kBytesOrStr && PyUnicode_Check(o)) {
+    view_ = str_utf8(obj, what);
+    return;
+  }
+  throw py::type_error(std::string(what) +
+                       (accept == Accept::kBytesOrStr ? " must be bytes or str, not "
+                                                      : " must be bytes, not ") +
                        type_name(obj));
 }
 
-std::string_view bytes_or_str_view(const py::handle& obj, const char* what) {
-  if (PyUnicode_Check(obj.ptr())) {
-    Py_ssize_t size = 0;
-    const char* data = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
-    if (data == nullptr) {
-      // Lone surrogates cannot be UTF-8: a value error, not an internal failure.
-      PyErr_Clear();
-      throw py::value_error(std::string(what) + " must be valid Unicode text (no lone surrogates)");
-    }
-    return {data, static_cast<std::size_t>(size)};
+BufferArg::~BufferArg() {
+  if (!pinned_) return;
+  // Mirrors the acquisition: bytearray's own release slot, then the reference the view
+  // took (bf_getbuffer set pin_.obj).
+  if (PyByteArray_Type.tp_as_buffer->bf_releasebuffer != nullptr) {
+    PyByteArray_Type.tp_as_buffer->bf_releasebuffer(pin_.obj, &pin_);
   }
-  if (PyBytes_Check(obj.ptr()) || PyByteArray_Check(obj.ptr())) return bytes_view(obj, what);
-  throw py::type_error(std::string(what) + " must be bytes or str, not " +
-                       type_name(obj));
+  Py_CLEAR(pin_.obj);
+}
+
+FernetKeyRing arg_key_ring(const py::handle& obj, const char* what) {
+  if (py::isinstance<FernetKeyRing>(obj)) return obj.cast<const FernetKeyRing&>();
+  if (py::isinstance<FernetKey>(obj)) return FernetKeyRing({obj.cast<const FernetKey&>()});
+  throw py::type_error(std::string(what) +
+                       " must be a django_totp_native.core Fernet or MultiFernet");
 }
 
 double unix_time(const py::handle& obj, const char* what) {

@@ -8,9 +8,10 @@ namespace totp_native::bindings {
 
 namespace {
 
+// code_arg views a str argument (immutable: the view needs no pin).
 std::string_view code_arg(PyObject* code) {
   if (!PyUnicode_Check(code)) throw py::type_error("code must be str");
-  return bytes_or_str_view(code, "code");
+  return str_utf8(code, "code");
 }
 
 py::object generate_backup_codes_body(PyObject** a) {
@@ -28,7 +29,8 @@ py::object normalize_backup_code_body(PyObject** a) {
 
 py::object backup_code_digest_body(PyObject** a) {
   const std::string_view code = code_arg(a[1]);
-  return py::str(backup_code_digest(as_bytes(bytes_or_str_view(a[0], "key")), code));
+  const BufferArg key(a[0], "key", kBytesOrStr);
+  return py::str(backup_code_digest(key.bytes(), code));
 }
 
 }  // namespace

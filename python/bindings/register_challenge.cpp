@@ -14,7 +14,9 @@ py::object sign_challenge_body(PyObject** a) {
   const std::string subject = arg_text(a[1], "subject");
   const std::string purpose = arg_text(a[2], "purpose");
   const std::int64_t issued_at = whole_seconds(a[3] ? a[3] : Py_None, "issued_at");
-  return py::str(sign_challenge(as_bytes(bytes_or_str_view(a[0], "key")), subject, purpose, issued_at));
+  // Buffers last: time.time() may be patched Python code (registers.hpp).
+  const BufferArg key(a[0], "key", kBytesOrStr);
+  return py::str(sign_challenge(key.bytes(), subject, purpose, issued_at));
 }
 
 py::object verify_challenge_body(PyObject** a) {
@@ -23,9 +25,9 @@ py::object verify_challenge_body(PyObject** a) {
                                  std::numeric_limits<std::int64_t>::max());
   const std::int64_t now = whole_seconds(a[4] ? a[4] : Py_None, "now");
   if (!PyUnicode_Check(a[1]) && !PyBytes_Check(a[1])) throw py::type_error("token must be str or bytes");
-  const ChallengeClaims claims = verify_challenge(as_bytes(bytes_or_str_view(a[0], "key")),
-                                                  bytes_or_str_view(a[1], "token"), purpose,
-                                                  max_age, now);
+  const BufferArg key(a[0], "key", kBytesOrStr);
+  const BufferArg token(a[1], "token", kBytesOrStr);
+  const ChallengeClaims claims = verify_challenge(key.bytes(), token.view(), purpose, max_age, now);
   return py::make_tuple(claims.subject, claims.issued_at, claims.nonce_hex);
 }
 

@@ -10,11 +10,13 @@ namespace {
 
 py::object b32encode_body(PyObject** a) {
   const bool padding = a[1] ? arg_bool(a[1], "padding") : false;
-  return py::str(base32_encode(as_bytes(bytes_view(a[0], "data")), padding));
+  const BufferArg data(a[0], "data", kBytesOnly);
+  return py::str(base32_encode(data.bytes(), padding));
 }
 
 py::object b32decode_body(PyObject** a) {
-  const SecureBuffer decoded = base32_decode(bytes_or_str_view(a[0], "text"));
+  const BufferArg text(a[0], "text", kBytesOrStr);
+  const SecureBuffer decoded = base32_decode(text.view());
   return py::bytes(reinterpret_cast<const char*>(decoded.data()), decoded.size());
 }
 

@@ -74,22 +74,32 @@ const Keys& self_of(PyObject* self) {
   return py::handle(self).cast<const Keys&>();
 }
 
+// Each body converts the times first and views the data or token last (registers.hpp):
+// time.time() can be patched Python code.
+
 template <typename Keys>
 py::object encrypt_body(PyObject** a) {
-  return token_bytes(self_of<Keys>(a[0]).encrypt(as_bytes(bytes_view(a[1], "data")), now_seconds()));
+  const std::int64_t now = now_seconds();
+  const Keys& keys = self_of<Keys>(a[0]);
+  const BufferArg data(a[1], "data", kBytesOnly);
+  return token_bytes(keys.encrypt(data.bytes(), now));
 }
 
 template <typename Keys>
 py::object encrypt_at_time_body(PyObject** a) {
-  return token_bytes(self_of<Keys>(a[0]).encrypt(as_bytes(bytes_view(a[1], "data")),
-                                                 explicit_seconds(a[2], "current_time")));
+  const std::int64_t now = explicit_seconds(a[2], "current_time");
+  const Keys& keys = self_of<Keys>(a[0]);
+  const BufferArg data(a[1], "data", kBytesOnly);
+  return token_bytes(keys.encrypt(data.bytes(), now));
 }
 
 template <typename Keys>
 py::object decrypt_body(PyObject** a) {
   const std::optional<std::int64_t> max_age = optional_ttl(a[2]);
-  const SecureBuffer plaintext = self_of<Keys>(a[0]).decrypt(
-      bytes_or_str_view(a[1], "token"), max_age, max_age ? now_seconds() : 0);
+  const std::int64_t now = max_age ? now_seconds() : 0;
+  const Keys& keys = self_of<Keys>(a[0]);
+  const BufferArg token(a[1], "token", kBytesOrStr);
+  const SecureBuffer plaintext = keys.decrypt(token.view(), max_age, now);
   return plaintext_bytes(plaintext);
 }
 
@@ -97,18 +107,23 @@ template <typename Keys>
 py::object decrypt_at_time_body(PyObject** a) {
   const std::int64_t max_age = required_ttl(a[2]);
   const std::int64_t now = explicit_seconds(a[3], "current_time");
-  const SecureBuffer plaintext =
-      self_of<Keys>(a[0]).decrypt(bytes_or_str_view(a[1], "token"), max_age, now);
+  const Keys& keys = self_of<Keys>(a[0]);
+  const BufferArg token(a[1], "token", kBytesOrStr);
+  const SecureBuffer plaintext = keys.decrypt(token.view(), max_age, now);
   return plaintext_bytes(plaintext);
 }
 
 template <typename Keys>
 py::object extract_timestamp_body(PyObject** a) {
-  return py::int_(self_of<Keys>(a[0]).extract_timestamp(bytes_or_str_view(a[1], "token")));
+  const Keys& keys = self_of<Keys>(a[0]);
+  const BufferArg token(a[1], "token", kBytesOrStr);
+  return py::int_(keys.extract_timestamp(token.view()));
 }
 
 py::object rotate_body(PyObject** a) {
-  return token_bytes(self_of<FernetKeyRing>(a[0]).rotate(bytes_or_str_view(a[1], "token")));
+  const FernetKeyRing& keys = self_of<FernetKeyRing>(a[0]);
+  const BufferArg token(a[1], "token", kBytesOrStr);
+  return token_bytes(keys.rotate(token.view()));
 }
 
 // The constructors keep pybind11's init machinery (it allocates the instance) but take
@@ -137,7 +152,8 @@ cryptography's InvalidToken.)doc");
   fernet.def(py::init([](const py::args& args, const py::kwargs& kwargs) {
                static const FastSignature signature("Fernet", {"key", "backend"}, 2, 1);
                return parse_init(signature, args, kwargs, [](PyObject** a) {
-                 return FernetKey(bytes_or_str_view(a[0], "key"));
+                 const BufferArg key(a[0], "key", kBytesOrStr);
+                 return FernetKey(key.view());
                });
              }),
              R"doc(__init__(self, key: bytes | str, backend: typing.Any = None) -> None

@@ -16,18 +16,20 @@ namespace {
 constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
-// OtpKey holds a key argument: bytes are used as they are (the Python object already
-// holds them); str is a base32 secret, decoded into a buffer that is wiped afterwards.
+// OtpKey holds a key argument: bytes are used as they are (BufferArg pins a bytearray);
+// str is a base32 secret, decoded into a buffer that is wiped afterwards. Construct it
+// after every other argument is converted (registers.hpp).
 struct OtpKey {
+  BufferArg arg;
   SecureBuffer decoded;
   std::span<const std::uint8_t> bytes;
 
-  explicit OtpKey(py::handle key) {
+  explicit OtpKey(py::handle key) : arg(key, "key (raw bytes, or a base32 str)", kBytesOrStr) {
     if (PyUnicode_Check(key.ptr())) {
-      decoded = base32_decode(bytes_or_str_view(key, "key"));
+      decoded = base32_decode(arg.view());
       bytes = decoded.span();
     } else {
-      bytes = as_bytes(bytes_view(key, "key (raw bytes, or a base32 str)"));
+      bytes = arg.bytes();
     }
   }
 };
@@ -59,23 +61,24 @@ std::optional<std::string_view> code_text(py::handle code) {
   return std::string_view(data, static_cast<std::size_t>(size));
 }
 
-FernetKeyRing key_ring(py::handle fernet) {
-  if (py::isinstance<FernetKeyRing>(fernet)) return fernet.cast<const FernetKeyRing&>();
-  if (py::isinstance<FernetKey>(fernet)) return FernetKeyRing({fernet.cast<const FernetKey&>()});
-  throw py::type_error("fernet must be a django_totp_native.core Fernet or MultiFernet");
+// MatchArgs holds the converted arguments after the code (for_time and the keywords).
+struct MatchArgs {
+  OtpParams params;
+  double when;
+  std::int64_t floor;
+};
+
+// match_args converts the arguments found at |a|. It runs before any buffer argument is
+// viewed: __index__ and time.time() may run Python code (registers.hpp).
+MatchArgs match_args(PyObject** a) {
+  MatchArgs out;
+  out.params = make_params(a[1], a[2], a[3], a[4], a[5]);
+  out.when = unix_time(a[0], "for_time");
+  out.floor = a[6] == nullptr ? -1 : arg_int64(a[6], "after_step", kInt64Min, kInt64Max);
+  return out;
 }
 
-// match_common converts the arguments after the code (for_time and the keywords) found
-// at |a| and runs |match| with them.
-template <typename Match>
-py::object match_common(PyObject* code, PyObject** a, Match&& match) {
-  const OtpParams params = make_params(a[1], a[2], a[3], a[4], a[5]);
-  const double when = unix_time(a[0], "for_time");
-  const std::int64_t floor =
-      a[6] == nullptr ? -1 : arg_int64(a[6], "after_step", kInt64Min, kInt64Max);
-  const auto text = code_text(code);
-  if (!text) return py::none();
-  const std::optional<std::int64_t> step = match(*text, when, params, floor);
+py::object step_or_none(const std::optional<std::int64_t>& step) {
   if (!step) return py::none();
   return py::int_(*step);
 }
@@ -97,20 +100,20 @@ py::object totp_body(PyObject** a) {
 }
 
 py::object totp_match_body(PyObject** a) {
+  const MatchArgs m = match_args(a + 2);
   const OtpKey key(a[0]);
-  return match_common(a[1], a + 2, [&](std::string_view code, double when,
-                                       const OtpParams& params, std::int64_t floor) {
-    return totp_match(key.bytes, code, when, params, floor);
-  });
+  const auto code = code_text(a[1]);
+  if (!code) return py::none();
+  return step_or_none(totp_match(key.bytes, *code, m.when, m.params, m.floor));
 }
 
 py::object totp_match_sealed_body(PyObject** a) {
-  const FernetKeyRing keys = key_ring(a[0]);
-  const std::string_view token = bytes_or_str_view(a[1], "sealed_secret");
-  return match_common(a[2], a + 3, [&](std::string_view code, double when,
-                                       const OtpParams& params, std::int64_t floor) {
-    return totp_match_sealed(keys, token, code, when, params, floor);
-  });
+  const MatchArgs m = match_args(a + 3);
+  const FernetKeyRing keys = arg_key_ring(a[0], "fernet");
+  const BufferArg token(a[1], "sealed_secret", kBytesOrStr);
+  const auto code = code_text(a[2]);
+  if (!code) return py::none();
+  return step_or_none(totp_match_sealed(keys, token.view(), *code, m.when, m.params, m.floor));
 }
 
 py::object provisioning_uri_body(PyObject** a) {

@@ -16,12 +16,16 @@ QrEcc ecc_arg(PyObject* ecc) { return ecc ? parse_qr_ecc(arg_text(ecc, "ecc")) :
 
 int border_arg(PyObject* border) { return border ? arg_int(border, "border") : 4; }
 
+// data_copy copies the data argument, converted last (registers.hpp): the copy is what
+// rendering reads once the GIL is released.
+std::string data_copy(PyObject* data) { return std::string(BufferArg(data, "data", kBytesOrStr).view()); }
+
 py::object qr_svg_body(PyObject** a) {
-  const std::string data(bytes_or_str_view(a[0], "data"));
   const QrEcc level = ecc_arg(a[1]);
   const int border = border_arg(a[2]);
   const std::string dark = a[3] ? arg_text(a[3], "dark") : "#000000";
   const std::string light = a[4] ? arg_text(a[4], "light") : "#ffffff";
+  const std::string data = data_copy(a[0]);
   std::string svg;
   {
     py::gil_scoped_release released;
@@ -31,10 +35,10 @@ py::object qr_svg_body(PyObject** a) {
 }
 
 py::object qr_png_body(PyObject** a) {
-  const std::string data(bytes_or_str_view(a[0], "data"));
   const QrEcc level = ecc_arg(a[1]);
   const int border = border_arg(a[2]);
   const int scale = a[3] ? arg_int(a[3], "scale") : 8;
+  const std::string data = data_copy(a[0]);
   std::vector<std::uint8_t> png;
   {
     py::gil_scoped_release released;

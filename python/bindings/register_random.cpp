@@ -36,7 +36,9 @@ py::object constant_time_equal_body(PyObject** a) {
   if (a_text != b_text) {
     throw py::type_error("constant_time_equal: a and b must both be bytes or both be str");
   }
-  return py::bool_(constant_time_equal(bytes_or_str_view(a[0], "a"), bytes_or_str_view(a[1], "b")));
+  const BufferArg left(a[0], "a", kBytesOrStr);
+  const BufferArg right(a[1], "b", kBytesOrStr);
+  return py::bool_(constant_time_equal(left.view(), right.view()));
 }
 
 }  // namespace

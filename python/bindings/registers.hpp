@@ -6,8 +6,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+
+#include "totp_native/fernet.hpp"
 
 namespace totp_native::bindings {
 
@@ -40,12 +43,45 @@ int arg_int(const py::handle& obj, const char* what);
 bool arg_bool(const py::handle& obj, const char* what);
 
 // Shared conversions (conversions.cpp).
-// bytes_or_str_view returns a view of a bytes/bytearray (raw) or str (UTF-8) argument;
-// throws py::type_error naming |what| for anything else. The view is valid while |obj|
-// lives.
-std::string_view bytes_or_str_view(const py::handle& obj, const char* what);
-// bytes_view is bytes_or_str_view for bytes-like only.
-std::string_view bytes_view(const py::handle& obj, const char* what);
+//
+// WARNING: converting an argument can run Python code (__index__, a patched time.time),
+// and that code can resize or free a bytearray passed as another argument. So every body
+// converts its scalar arguments first and takes BufferArg views last, right before the
+// core call; BufferArg also pins a bytearray (resizing it raises BufferError) until the
+// call returns, so a view can never point into freed memory.
+//
+// BufferArg views a bytes or bytearray argument, or with kBytesOrStr also a str (its
+// UTF-8), for as long as it lives. A bytearray is pinned through bytearray's own buffer
+// slots (never a subclass's Python-level __buffer__). Throws py::type_error naming |what|
+// (never the value) for any other type, py::value_error for a str with lone surrogates.
+// Create it only while holding the GIL, and destroy it with the GIL held.
+class BufferArg {
+ public:
+  enum class Accept { kBytes, kBytesOrStr };
+  BufferArg(py::handle obj, const char* what, Accept accept);
+  ~BufferArg();
+  BufferArg(const BufferArg&) = delete;
+  BufferArg& operator=(const BufferArg&) = delete;
+
+  std::string_view view() const noexcept { return view_; }
+  std::span<const std::uint8_t> bytes() const noexcept {
+    return {reinterpret_cast<const std::uint8_t*>(view_.data()), view_.size()};
+  }
+
+ private:
+  std::string_view view_;
+  Py_buffer pin_{};
+  bool pinned_ = false;
+};
+// kBytesOnly and kBytesOrStr name the two kinds at call sites.
+inline constexpr BufferArg::Accept kBytesOnly = BufferArg::Accept::kBytes;
+inline constexpr BufferArg::Accept kBytesOrStr = BufferArg::Accept::kBytesOrStr;
+// str_utf8 returns the UTF-8 of a str argument (immutable, so the view is valid while
+// |obj| lives); py::value_error for lone surrogates. |obj| must be a str.
+std::string_view str_utf8(const py::handle& obj, const char* what);
+// arg_key_ring returns the keys of a Fernet or MultiFernet argument (a copy: it shares
+// the key material, so nothing the caller does later can free what the core uses).
+FernetKeyRing arg_key_ring(const py::handle& obj, const char* what);
 // unix_time returns |obj| (int or float seconds since the epoch, or None for now) as a
 // double; throws py::type_error otherwise and py::value_error for NaN/inf.
 double unix_time(const py::handle& obj, const char* what);

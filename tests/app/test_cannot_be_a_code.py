@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from django_totp_native.services import challenges, devices
 
 from .conftest import code_at, enroll, two_factor_state, with_failures_added
+from .test_session_hostile_input import BODIES as HOSTILE_BODIES
 from .urls import urlpatterns as api_and_admin_urlpatterns
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
@@ -236,13 +237,20 @@ def staff_2fa(make_user):
     return enroll(make_user("staffer", is_staff=True))
 
 
-def admin_code_step(enrolled, value):
+#: Well-formed wrong codes among the hostile bodies, as the admin code step reads them
+#: ("repeated" is its last value; full-width digits are not taken for a TOTP code there).
+ADMIN_WRONG_CODES = {"repeated", "backup shape"}
+
+
+def admin_code_step(enrolled, value_or_body):
+    """Password step, then one post to the code step; returns the state before that post."""
     client = Client()
     response = client.post(ADMIN_LOGIN, {"username": "staffer", "password": PASSWORD, "next": "/admin/"})
     assert response.status_code == 302 and response["Location"] == ADMIN_CODE_STEP
     before = two_factor_state(enrolled.user)
-    response = client.post(ADMIN_CODE_STEP, {"code": value})
-    assert response.status_code == 200
+    body = value_or_body if isinstance(value_or_body, dict) else {"code": value_or_body}
+    response = client.post(ADMIN_CODE_STEP, body)
+    assert response.status_code in (200, 302), response.status_code
     assert "_auth_user_id" not in client.session
     return before
 
@@ -271,3 +279,13 @@ def test_could_be_backup_code_accepts_issued_codes(enrolled):
     for code in enrolled.backup_codes:
         assert devices.could_be_backup_code(code)
         assert devices.could_be_backup_code(code.lower().replace("-", " "))
+
+
+# The session pages' hostile bodies, on the admin code step, against the whole state.
+
+
+@pytest.mark.parametrize("name, body", HOSTILE_BODIES.items(), ids=HOSTILE_BODIES.keys())
+def test_admin_code_step_hostile_bodies(staff_2fa, name, body):
+    before = admin_code_step(staff_2fa, body)
+    expected = with_failures_added(before, 1) if name in ADMIN_WRONG_CODES else before
+    assert two_factor_state(staff_2fa.user) == expected
