@@ -10,7 +10,7 @@ JOBS ?= 2
 LOCK := flock build/.lock
 
 .PHONY: all system venv build ctest sanitize pytest test bench stubs stubs-check \
-        migrations-check wheel-check demo clean mutate
+        migrations-check wheel-check demo clean mutate compat-upstream
 
 all: build
 
@@ -21,6 +21,8 @@ $(VENV)/.deps-stamp: requirements-dev.txt | system
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements-dev.txt
+	$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
+	  $(PIP) install -q --no-deps --ignore-requires-python django-totp==1.1.7
 	touch $@
 
 venv: system $(VENV)/.deps-stamp
@@ -96,6 +98,12 @@ wheel-check: venv
 	printf '[pytest]\nmarkers =\n    slow: randomised interoperability runs\nfilterwarnings = error\n' \
 	  > build/wheel-check/suite/pytest.ini
 	cd build/wheel-check/suite && ../venv/bin/python -m pytest -q -p no:cacheprovider -c pytest.ini --rootdir=. core
+
+# django-totp's own test suite (src/tests of its 1.1.7 commit), unchanged, against this
+# app through an import alias. UPSTREAM=path of that checkout (see README, "Migrating").
+UPSTREAM ?= build/upstream-django-totp
+compat-upstream: build
+	bash tools/run_upstream_suite.sh $(UPSTREAM)
 
 # Migrates the example project (SQLite by default), (re)creates the `demo` superuser with a
 # new random password that it prints, and serves on 127.0.0.1:8000.

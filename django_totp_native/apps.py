@@ -11,3 +11,12 @@ class DjangoTotpNativeConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+
+
+def __getattr__(name):
+    # django-totp's name for the app config. Served lazily rather than bound as a second
+    # class name, because Django picks an app's config automatically only when apps.py
+    # shows exactly one AppConfig subclass.
+    if name == "DjangoTotpConfig":
+        return DjangoTotpNativeConfig
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

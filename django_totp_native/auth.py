@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.signing import BadSignature, SignatureExpired
 
 from . import core
+from .conf import conf
 from .services import challenges, devices
 
 
@@ -40,3 +41,15 @@ def get_user_from_challenge_token(token: str):
         return User._default_manager.get(pk=verify_challenge_token(token))
     except User.DoesNotExist:
         raise User.DoesNotExist("User not found.") from None
+
+
+def __getattr__(name):
+    # django-totp's module constants, read on every access (override_settings applies).
+    if name == "TOKEN_SALT":
+        return conf.TOKEN_SALT
+    if name == "TOKEN_MAX_AGE":
+        return conf.TOKEN_MAX_AGE
+    if name == "AUTH_USER_MODEL":
+        # As in django-totp: the user model class, not the settings string.
+        return get_user_model()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

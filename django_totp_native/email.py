@@ -78,3 +78,22 @@ class TotpDisabledEmail(BaseEmailMessage):
 
     def get_template_name(self):
         return conf.DISABLED_EMAIL_TEMPLATE
+
+
+# django-totp's module constants, each read from the settings on every access.
+_SETTING_NAMES = {
+    "TOTP_RECOVERY_EMAIL_TEMPLATE": lambda: conf.RECOVERY_EMAIL_TEMPLATE,
+    "TOTP_DISABLED_EMAIL_TEMPLATE": lambda: conf.DISABLED_EMAIL_TEMPLATE,
+    "TOTP_RECOVERY_CONFIRM_URL": lambda: conf.RECOVERY_CONFIRM_URL,
+    "DEFAULT_DOMAIN": lambda: conf.DOMAIN,
+    "DEFAULT_SITE_NAME": lambda: conf.SITE_NAME,
+    "DEFAULT_PROTOCOL": lambda: conf.PROTOCOL,
+    "DEFAULT_FROM_EMAIL": lambda: django_settings.DEFAULT_FROM_EMAIL,
+}
+
+
+def __getattr__(name):
+    getter = _SETTING_NAMES.get(name)
+    if getter is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getter()

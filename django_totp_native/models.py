@@ -136,3 +136,13 @@ class TotpRequirement(models.Model):
 
     def __str__(self) -> str:
         return "Two-factor authentication required"
+
+
+def __getattr__(name):
+    # django-totp's module constant, read from the settings on every access so that
+    # override_settings applies (PEP 562) instead of being frozen at import.
+    if name == "MAX_BACKUP_CODES":
+        from .conf import conf
+
+        return conf.MAX_BACKUP_CODES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,6 +14,25 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class CodeField(StrictCharField):
+    """A TOTP code: a JSON string, or a JSON integer as django-totp accepted.
+
+    An integer stands for its decimal digits (``123456`` -> ``"123456"``); a code with a
+    leading zero cannot arrive as a number, and a shorter number simply matches nothing.
+    Floats, booleans, lists and objects are refused.
+    """
+
+    #: Integers longer than this are refused unconverted (no huge int-to-text work).
+    MAX_INT_DIGITS = 32
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool):
+            if not 0 <= data < 10**self.MAX_INT_DIGITS:
+                self.fail("invalid")
+            data = str(data)
+        return super().to_internal_value(data)
+
+
 class EmptySerializer(serializers.Serializer):
     """No input, no output."""
 
@@ -35,13 +54,13 @@ class BackupCodeListSerializer(serializers.Serializer):
 class TotpConfirmRequestSerializer(BackupCodeListSerializer):
     """Confirm enrollment with the first code from the authenticator app."""
 
-    input_code = StrictCharField(write_only=True, trim_whitespace=True, max_length=32)
+    input_code = CodeField(write_only=True, trim_whitespace=True, max_length=32)
 
 
 class SecondFactorSerializer(serializers.Serializer):
     """Exactly one of a TOTP code or a backup code."""
 
-    otp_code = StrictCharField(required=False, write_only=True, max_length=32)
+    otp_code = CodeField(required=False, write_only=True, max_length=32)
     backup_code = StrictCharField(required=False, write_only=True, max_length=64)
 
     def validate(self, attrs):
@@ -95,3 +114,12 @@ def jwt_create_serializer_class(username_field: str):
         cls = type("JWTCreateSerializer", (serializers.Serializer,), attrs)
         _login_serializers[username_field] = cls
     return cls
+
+
+def __getattr__(name):
+    # django-totp's login serializer, built for the current user model's USERNAME_FIELD.
+    if name == "JWTCreateSerializer":
+        from django.contrib.auth import get_user_model
+
+        return jwt_create_serializer_class(get_user_model().USERNAME_FIELD)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -119,3 +119,10 @@ def limit_password_step(request, login_view, refused):
     if user_after is not user_before and getattr(user_after, "is_authenticated", False):
         attempt.succeeded()
     return response
+
+
+def __getattr__(name):
+    # django-totp's module constant, read on every access (override_settings applies).
+    if name == "THROTTLE_RATE":
+        return conf.THROTTLE_RATE
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

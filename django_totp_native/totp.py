@@ -1,6 +1,7 @@
 """django-totp compatible TOTP lifecycle helpers (thin names over the services)."""
 
 from . import core
+from .conf import conf
 from .services import devices
 
 
@@ -34,3 +35,10 @@ def confirm_totp_setup(user, input_code) -> list:
 def disable_totp(user) -> None:
     """Remove the user's TOTP secret and backup codes (ValueError if there is none)."""
     devices.disable(user)
+
+
+def __getattr__(name):
+    # django-totp's module constant, read on every access (override_settings applies).
+    if name == "TOTP_ISSUER":
+        return conf.ISSUER
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

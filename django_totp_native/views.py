@@ -190,3 +190,13 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         except Exception:
             logger.exception("Sending the TOTP-disabled e-mail to user id %s failed.", user.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def __getattr__(name):
+    # django-totp keeps its JWT login views in this module; here they live in jwt_views,
+    # which needs SimpleJWT (the [jwt] extra), so they are imported only when asked for.
+    if name in ("JWTCreateView", "JWTTOTP2FAVerifyView"):
+        from . import jwt_views
+
+        return getattr(jwt_views, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,11 +15,12 @@ import django.contrib.auth.admin  # noqa: F401
 
 from ..admin_site import OTPAdminSite, OTPAdminSiteMixin, patch_default_site
 from ..conf import conf
-from .devices import BackupCodeAdmin, TotpAdmin, TotpRequirementAdmin
+from .devices import BackupCodeAdmin, BackupCodeInline, TotpAdmin, TotpRequirementAdmin
 from .users import TotpStatusFilter, UserTotpAdminMixin, patch_default_user_admin
 
 __all__ = [
     "BackupCodeAdmin",
+    "BackupCodeInline",
     "OTPAdminSite",
     "OTPAdminSiteMixin",
     "TotpAdmin",

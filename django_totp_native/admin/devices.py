@@ -59,6 +59,24 @@ class TotpAdmin(SuperuserRuleMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         self.apply_to_owners(request, queryset, "reset")
 
 
+class BackupCodeInline(admin.TabularInline):
+    """Backup codes of a device, read-only and without digests (django-totp's inline name).
+
+    django-totp's inline showed the first characters of each code; here only digests are
+    stored, so there is nothing of the code to show.
+    """
+
+    model = BackupCode
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    fields = ("is_used", "created_at", "used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(BackupCode)
 class BackupCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("user", "is_used", "created_at", "used_at")

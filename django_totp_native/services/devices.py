@@ -152,14 +152,21 @@ def store_codes(user, codes: list[str]) -> list[str]:
     return codes
 
 
-def rotate_codes(user) -> list[str]:
-    """Replace every backup code of a confirmed device with a fresh set, atomically."""
+def rotate_codes(user, codes: Optional[list[str]] = None) -> list[str]:
+    """Replace every backup code of a confirmed device with a fresh set, atomically.
+
+    A pending device is refused (NotEnrolled), unlike django-totp: new codes would turn
+    on 2FA for a key nobody has proven to hold. ``codes``: the set to store (default:
+    newly generated).
+    """
     device = _require_device(user, confirmed=True)
-    return _replace_backup_codes(device)
+    return _replace_backup_codes(device, codes)
 
 
-def _replace_backup_codes(device: Totp) -> list[str]:
-    codes = list(core.generate_backup_codes(count=conf.MAX_BACKUP_CODES))
+def _replace_backup_codes(device: Totp, codes: Optional[list[str]] = None) -> list[str]:
+    if codes is None:
+        codes = core.generate_backup_codes(count=conf.MAX_BACKUP_CODES, length=CROCKFORD_CODE_LENGTH)
+    codes = list(codes)
     _store_backup_codes(device, codes)
     return codes
 
@@ -299,22 +306,30 @@ def _code_forms(code) -> list[str]:
     """The digest inputs ``code`` could stand for: its Crockford form first, then its exact form."""
     if not isinstance(code, str) or not code or len(code) > MAX_CODE_INPUT or "\x00" in code:
         return []
-    forms = []
-    try:
-        normalized = core.normalize_backup_code(code)
-    except (ValueError, TypeError):
-        normalized = ""
-    if len(normalized) == CROCKFORD_CODE_LENGTH and _CROCKFORD_SYMBOLS.issuperset(normalized):
-        forms.append(normalized)
-    exact = code.strip()
-    if EXACT_CODE_MIN <= len(exact) <= EXACT_CODE_MAX and _EXACT_SYMBOLS.issuperset(exact):
-        forms.append(exact_code_form(exact))
+    forms = [form for form in (crockford_code_form(code), exact_code_form(code)) if form is not None]
     return forms
 
 
-def exact_code_form(code: str) -> str:
-    """The digest input of an exact (case-sensitive) code: prefix + hex of its ASCII."""
-    return _EXACT_PREFIX + code.encode("ascii").hex().upper()
+def crockford_code_form(code: str) -> Optional[str]:
+    """The digest input of ``code`` as one of this app's codes (normalised), or None."""
+    try:
+        normalized = core.normalize_backup_code(code)
+    except (ValueError, TypeError):
+        return None
+    if len(normalized) == CROCKFORD_CODE_LENGTH and _CROCKFORD_SYMBOLS.issuperset(normalized):
+        return normalized
+    return None
+
+
+def exact_code_form(code) -> Optional[str]:
+    """The digest input of ``code`` as an exact (case-sensitive) code: a prefix plus the hex
+    of its ASCII, after stripping surrounding whitespace; None when it is not of that format."""
+    if not isinstance(code, str):
+        return None
+    exact = code.strip()
+    if not (EXACT_CODE_MIN <= len(exact) <= EXACT_CODE_MAX and _EXACT_SYMBOLS.issuperset(exact)):
+        return None
+    return _EXACT_PREFIX + exact.encode("ascii").hex().upper()
 
 
 def _backup_digests(device: Totp, code) -> list[str]:

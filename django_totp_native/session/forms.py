@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import conf
+from ..services import devices
 
 #: Longest input accepted; a code or backup code is far shorter.
 MAX_INPUT = 128
@@ -50,11 +51,25 @@ class AccessibleForm(forms.Form):
 
 
 def split_code(value: str) -> tuple[Optional[str], Optional[str]]:
-    """(otp_code, backup_code): exactly TOTP_DIGITS digits is a TOTP code, anything else a backup code."""
+    """(otp_code, backup_code) from one input.
+
+    Exactly TOTP_DIGITS digits (spaces ignored) is a TOTP code; anything that could be a
+    backup code of some format a device can hold is a backup code; anything else is
+    neither, (None, None): the form refuses it, so it never costs an attempt.
+    """
     compact = "".join(unicodedata.normalize("NFKC", value).split())
     if len(compact) == conf.DIGITS and compact.isascii() and compact.isdigit():
         return compact, None
-    return None, value
+    if devices.could_be_backup_code(value):
+        return None, value
+    return None, None
+
+
+def _not_a_code_message() -> str:
+    return _(
+        "That is not a code. Enter the %(digits)s-digit code from your authenticator app, "
+        "or one of your backup codes as it was given to you."
+    ) % {"digits": conf.DIGITS}
 
 
 class CodeForm(AccessibleForm):
@@ -110,6 +125,12 @@ class SecondFactorForm(AccessibleForm):
             "The %(digits)s-digit code from your authenticator app, or one of your backup codes."
         ) % {"digits": conf.DIGITS}
         self._describe()
+
+    def clean_code(self):
+        value = self.cleaned_data["code"]
+        if split_code(value) == (None, None):
+            raise forms.ValidationError(_not_a_code_message(), code="not_a_code")
+        return value
 
     def codes(self) -> tuple[Optional[str], Optional[str]]:
         return split_code(self.cleaned_data["code"])

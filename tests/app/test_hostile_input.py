@@ -54,7 +54,8 @@ GENERIC = {
     "json-string": lambda c, f: body("123456"),
     "json-null": lambda c, f: body(None),
     "empty-object": lambda c, f: body({}),
-    "int": lambda c, f: body({f: 123456}),
+    # A JSON integer is a code, as in django-totp (tests/compat); a float never is.
+    "float": lambda c, f: body({f: 123456.0}),
     "bool": lambda c, f: body({f: True}),
     "null": lambda c, f: body({f: None}),
     "list": lambda c, f: body({f: ["123456"]}),
@@ -85,7 +86,7 @@ VERIFY = {
     "unicode-digit-code": lambda c, f: body({"totp_challenge_token": c.token, "otp_code": ARABIC_INDIC_DIGITS}),
     "short-code": lambda c, f: body({"totp_challenge_token": c.token, "otp_code": "123"}),
     "letters-code": lambda c, f: body({"totp_challenge_token": c.token, "otp_code": "abcdef"}),
-    "int-code": lambda c, f: body({"totp_challenge_token": c.token, "otp_code": 123456}),
+    "float-code": lambda c, f: body({"totp_challenge_token": c.token, "otp_code": 123456.0}),
     "nul-backup": lambda c, f: body({"totp_challenge_token": c.token, "backup_code": "ABCD\x00EFGH"}),
     "punct-backup": lambda c, f: body({"totp_challenge_token": c.token, "backup_code": "!!!!-????"}),
     "huge-backup": lambda c, f: body({"totp_challenge_token": c.token, "backup_code": HUGE}),

@@ -47,7 +47,8 @@ def test_import_copies_rows_idempotently(django_totp_tables, make_user, settings
                 999999, oracle.encrypt(b"JBSWY3DPEHPK3PXP").decode(), "2024-01-03 00:00:00+00:00",
             ],
         )
-        for i, (code, used) in enumerate([("a1b2c3d4", False), ("e5f6a7b8", True)], start=1):
+        # Codes as django-totp makes them (secrets.token_urlsafe(12)): '_' and '-' included.
+        for i, (code, used) in enumerate([("Zt_AYy9-K7ieoTnv", False), ("q-8_Ux3mWbN0aPzR", True)], start=1):
             c.execute(
                 "INSERT INTO django_totp_backupcode VALUES (%s, 1, %s, %s, '2024-01-01 00:00:00')",
                 [i, oracle.encrypt(code.encode()).decode(), used],
@@ -58,10 +59,11 @@ def test_import_copies_rows_idempotently(django_totp_tables, make_user, settings
     assert "3/3 devices processed" in out.getvalue()
     # Alice had backup codes: enabled, codes work once, the used one stays used.
     assert totp.verify_totp_code(alice, pyotp.TOTP(secret_a).now())
-    assert backup_code_utils.verify_backup_code(alice, "a1b2c3d4")
-    assert not backup_code_utils.verify_backup_code(alice, "e5f6a7b8")
+    assert not backup_code_utils.verify_backup_code(alice, "zt_ayy9-k7ieotnv")  # exact, as django-totp
+    assert backup_code_utils.verify_backup_code(alice, "Zt_AYy9-K7ieoTnv")
+    assert not backup_code_utils.verify_backup_code(alice, "q-8_Ux3mWbN0aPzR")
     # No plaintext code was stored.
-    assert not BackupCode.objects.filter(digest__in=["a1b2c3d4", "e5f6a7b8"]).exists()
+    assert not BackupCode.objects.filter(digest__in=["Zt_AYy9-K7ieoTnv", "q-8_Ux3mWbN0aPzR"]).exists()
     # Bob had no backup codes: pending enrollment, as django-totp saw it.
     assert Totp.objects.get(user=bob).confirmed_at is None
     again = StringIO()

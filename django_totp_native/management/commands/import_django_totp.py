@@ -9,7 +9,8 @@ class Command(BaseCommand):
     help = (
         "Copy TOTP devices and backup codes from django-totp's tables (django_totp_totp, "
         "django_totp_backupcode) into django_totp_native. Secrets are re-sealed with the "
-        "first TOTP_ENCRYPTION_KEY and backup codes stored as digests. Users already "
+        "first TOTP_ENCRYPTION_KEY and backup codes stored as digests (they verify "
+        "exactly as written, as in django-totp). Users already "
         "imported are skipped, so the command can be re-run safely."
     )
 
@@ -31,5 +32,10 @@ class Command(BaseCommand):
                 f"{report.skipped_missing_user} without a user; {len(report.failed)} failed."
             )
         )
+        if report.skipped_codes:
+            self.stderr.write(
+                f"  {report.skipped_codes} backup code(s) left out: not django-totp's own format "
+                "nor this app's (the devices were imported; their users can make new codes)."
+            )
         for source_id, reason in report.failed:
             self.stderr.write(f"  django_totp_totp id {source_id}: {reason}")
