@@ -135,6 +135,13 @@ def filter_by_status(queryset: QuerySet, value: str) -> QuerySet:
     return queryset
 
 
+def users_with_2fa(queryset: QuerySet) -> QuerySet:
+    """Users who have a device (pending or confirmed) or are required to enroll."""
+    return queryset.filter(
+        Exists(Totp.objects.filter(user=OuterRef("pk"))) | Exists(TotpRequirement.objects.filter(user=OuterRef("pk")))
+    )
+
+
 @dataclass(frozen=True)
 class SecondFactorState:
     enabled: bool

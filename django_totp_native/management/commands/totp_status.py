@@ -1,0 +1,61 @@
+"""manage.py totp_status: users' 2FA state, never a secret or code."""
+
+from datetime import timezone as dt_timezone
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from ...services import management
+from ._user_command import find_users
+
+STATE_TEXT = {management.NONE: "none", management.PENDING: "pending", management.ENABLED: "enabled"}
+COLUMNS = ("user", "2FA", "backup codes left", "last used (UTC)", "locked", "required")
+
+
+class Command(BaseCommand):
+    help = (
+        "Show the two-factor authentication state of the given users, or of every user who "
+        "has a device or is required to enroll: state, backup codes left, last use, lock and "
+        "requirement. No secret, code or digest is ever shown."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("usernames", nargs="*", metavar="USERNAME", help="Users to show (default: all with 2FA).")
+        parser.add_argument("--all", action="store_true", dest="all_users", help="With no USERNAME: every user, also those without 2FA.")
+
+    def handle(self, *args, usernames, all_users, **options):
+        User = get_user_model()
+        field = User.USERNAME_FIELD
+        if usernames:
+            pks = [user.pk for user in find_users(usernames)]
+            rows = management.annotate_status(User._default_manager.filter(pk__in=pks))
+            rows = sorted(rows, key=lambda user: usernames.index(getattr(user, field)))
+        else:
+            queryset = User._default_manager.all()
+            if not all_users:
+                queryset = management.users_with_2fa(queryset)
+            rows = list(management.annotate_status(queryset).order_by(field))
+            if not rows:
+                self.stdout.write("No user has two-factor authentication set up or required (--all lists every user).")
+                return
+        table = [COLUMNS, *(self.row(getattr(user, field), management.status_of(user)) for user in rows)]
+        widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
+        for row in table:
+            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+    @staticmethod
+    def row(username, status) -> tuple:
+        last_used = (
+            status.last_used_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M") if status.last_used_at else "never"
+        )
+        required = "yes" if status.required else "no"
+        if status.must_enroll:
+            required = "yes, not enrolled"
+        return (
+            str(username),
+            STATE_TEXT[status.state],
+            str(status.backup_codes_left) if status.state == management.ENABLED else "-",
+            last_used,
+            "yes" if status.locked else "no",
+            required,
+        )
