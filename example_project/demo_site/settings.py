@@ -30,9 +30,27 @@ def _persistent_secret(name: str, make) -> str:
     return path.read_text().strip()
 
 
+def link_host(addr: str) -> str:
+    """The ``host:port`` that e-mailed links should name for a runserver address.
+
+    ``addr`` is what ``runserver`` takes: ``"9000"``, ``"127.0.0.1:9000"``,
+    ``"[::1]:9000"``; a wildcard address (``0.0.0.0``, ``[::]``) is reached on the
+    loopback address.
+    """
+    host, _, port = addr.strip().rpartition(":")
+    if host in ("", "0.0.0.0", "0", "[::]"):
+        host = "127.0.0.1"
+    return f"{host}:{port}"
+
+
 SECRET_KEY = _persistent_secret("DJANGO_SECRET_KEY", lambda: secrets.token_urlsafe(50))
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") != "0"
+#: Where the demo is served: tools/demo.sh runs the server on it and exports it.
+DEMO_ADDR = os.environ.get("DEMO_ADDR") or "127.0.0.1:8000"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+_demo_host = link_host(DEMO_ADDR).rpartition(":")[0]
+if _demo_host not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_demo_host)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -137,8 +155,10 @@ TOTP_ISSUER = "django-totp-native demo"
 TOTP_REQUIRE_CODE_FOR_CHANGES = True
 # The admin asks staff with 2FA for a code after the password.
 TOTP_ADMIN_REQUIRE_OTP = True
-# Links in e-mails point to this server; the recovery link opens the session page.
-DOMAIN = os.environ.get("DEMO_DOMAIN", "127.0.0.1:8000")
+# Links in e-mails point to this server (DEMO_ADDR, so a demo on another port gets links
+# to that port; DEMO_DOMAIN overrides it, e.g. behind a proxy); the recovery link opens
+# the session page.
+DOMAIN = os.environ.get("DEMO_DOMAIN") or link_host(DEMO_ADDR)
 PROTOCOL = "http"
 SITE_NAME = "django-totp-native demo"
 TOTP_RECOVERY_CONFIRM_URL = "/account/2fa/recovery/{uid}/{token}/"

@@ -14,6 +14,8 @@ urlpatterns = [
     # Django's login with the 2FA step: password, then the code page, then ``next``.
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # An ordinary account, to try enrollment as a user rather than as the demo superuser.
+    path("accounts/signup/", views.signup, name="signup"),
     # Session pages: enrollment, backup codes, regenerate, disable, code page, recovery.
     path("account/2fa/", include("django_totp_native.urls.session")),
     # REST API (/api/totp/...), e-mail recovery and JWT login with the TOTP step.

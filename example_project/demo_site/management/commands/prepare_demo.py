@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -12,7 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="demo")
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument("--base-url", help="Where the demo is served (default: PROTOCOL://DOMAIN from the settings).")
 
     def handle(self, *args, username, base_url, **options):
         from django_totp_native.services import management
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
         status = management.status_of(user)
-        base = base_url.rstrip("/")
+        base = (base_url or f"{settings.PROTOCOL}://{settings.DOMAIN}").rstrip("/")
         out = self.stdout.write
         out("")
         out(f"Demo superuser {'created' if created else 'reset'}:  username {username}   password {password}")
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         out("")
         out("Try:")
         out(f"  {base}/                          home page: your 2FA state and links to every flow")
+        out(f"  {base}/accounts/signup/          create an ordinary account and set up 2FA with it")
         out(f"  {base}/accounts/login/           sign in (password, then the code page)")
         out(f"  {base}/account/2fa/enroll/       set up 2FA: QR code (SVG, PNG) and key")
         out(f"  {base}/account/2fa/              2FA settings: backup codes, regenerate, turn off")
