@@ -101,6 +101,11 @@ class Enrolled:
 
 def enroll(user) -> Enrolled:
     enrollment = devices.start_enrollment(user)
+    # The previous step's code is in the window only until the step ends: never compute
+    # it in the step's last seconds (a flaky "Invalid TOTP code" at the boundary).
+    remaining = 30 - time.time() % 30
+    if remaining < 2:
+        time.sleep(remaining + 0.05)
     codes = devices.confirm_enrollment(user, code_at(enrollment.secret, -1))
     return Enrolled(user, enrollment.secret, codes)
 
