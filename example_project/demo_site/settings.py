@@ -133,6 +133,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# The app's audit lines (an administrator's reset, unlock, require; from the admin or the
+# totp_* commands) and errors go to the console: ids only, never a secret.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django_totp_native": {"handlers": ["console"], "level": "INFO"}},
+}
+
 # E-mails (recovery links) are printed on the console running the server.
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "demo@localhost"
