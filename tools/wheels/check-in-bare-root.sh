@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# `make wheels-bare-root`: each wheel in dist/ (or each one named) in a minimal Debian 12
+# root made with debootstrap under build/standalone/root, where no libcrypto and no
+# libqrencode exist at all. The wheel's own copies are the only ones it can load.
+#
+# The CPython that each wheel is for is copied into the root from this machine (its pyenv
+# tree without site-packages and tests); its _ssl and _hashlib modules cannot load there
+# (no libssl3), so hashlib uses CPython's built-in hashes, as on a Python built without
+# OpenSSL. Everything is installed from a local wheelhouse with --no-index. The root needs
+# the Debian mirror that APT uses here (DEBIAN_MIRROR overrides it) and root privileges
+# (chroot, mount proc). Tests that call external oracle programs are deselected (marker
+# "oracle": oathtool, zbarimg and rsvg-convert are not in the root).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$PWD
+ROOT=$REPO/build/standalone/root
+SUITE=${BARE_ROOT_DEPS:-"pytest pytest-django hypothesis cryptography pyotp qrcode"}
+wheels=("$@")
+[ ${#wheels[@]} -gt 0 ] || wheels=(dist/*-manylinux*.whl)
+[ -e "${wheels[0]}" ] || { echo "no wheels in dist/: run 'make wheels' first" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "needs root (debootstrap, chroot, mount)" >&2; exit 1; }
+stager=$(bash tools/wheels/find-python.sh 3.11 2>/dev/null || command -v python3)
+
+mirror=${DEBIAN_MIRROR:-}
+if [ -z "$mirror" ]; then
+  mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$mirror" ] || mirror=$(awk '/^deb / && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+fi
+
+cleanup() { umount "$ROOT/proc" 2>/dev/null || true; }
+trap cleanup EXIT
+cleanup  # a run that was killed may have left it mounted
+
+if [ ! -f "$ROOT/.complete" ]; then
+  command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap
+  [ -n "$mirror" ] || { echo "no Debian mirror found in APT's sources; set DEBIAN_MIRROR" >&2; exit 1; }
+  echo "== debootstrap --variant=minbase bookworm from $mirror"
+  start=$SECONDS
+  rm -rf "$ROOT" && mkdir -p "$(dirname "$ROOT")"
+  # What CPython's own extension modules need (sqlite3 for Django); no libssl3.
+  debootstrap --variant=minbase \
+    --include=libsqlite3-0,libffi8,libexpat1,libbz2-1.0,liblzma5,libuuid1,libreadline8,libncursesw6 \
+    bookworm "$ROOT" "$mirror" >build/standalone/debootstrap.log 2>&1 \
+    || { tail -n 30 build/standalone/debootstrap.log; exit 1; }
+  touch "$ROOT/.complete"
+  echo "   done ($((SECONDS - start)) s)"
+fi
+
+present=$(find "$ROOT" -xdev \( -name 'libcrypto.so*' -o -name 'libssl.so*' -o -name 'libqrencode.so*' \) \
+  -not -path "$ROOT/check/*" -not -path "$ROOT/root/.pyenv/*" -print)
+if [ -n "$present" ]; then
+  echo "FAIL: the bare root has system copies, so it would prove nothing:" >&2; echo "$present" >&2; exit 1
+fi
+echo "== the root has no libcrypto, libssl or libqrencode outside the wheels' venvs"
+
+for whl in "${wheels[@]}"; do
+  whl=$(realpath "$whl")
+  tag=$(basename "$whl" | cut -d- -f3)
+  v="${tag:2:1}.${tag:3}"
+  py=$(realpath "$(bash tools/wheels/find-python.sh "$v")")
+  prefix=$(dirname "$(dirname "$py")")
+  echo "== $(basename "$whl") in the bare root (CPython $v from $prefix)"
+  start=$SECONDS
+  if [ ! -x "$ROOT$prefix/bin/python$v" ]; then
+    mkdir -p "$ROOT$prefix"
+    tar -C "$prefix" --exclude="./lib/python$v/site-packages/*" --exclude="./lib/python$v/test" \
+      --exclude="./lib/python$v/idlelib" --exclude="./lib/python$v/tkinter" --exclude="*/__pycache__" \
+      --exclude="./include" --exclude="./share" -cf - . | tar -C "$ROOT$prefix" -xf -
+  fi
+  check=$ROOT/check/$tag
+  rm -rf "$check" && mkdir -p "$check"
+  "$py" -m pip download -q --disable-pip-version-check -d "$check/wheelhouse" "${whl}[jwt]" $SUITE \
+    2> >(grep -v "is ignored: it is neither" >&2)
+  "$stager" tools/wheels/stage_suite.py "$check/suite"
+  "$stager" tools/wheels/stage_suite.py "$check/smoke" --smoke
+  mount -t proc proc "$ROOT/proc"
+  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 chroot "$ROOT" /bin/bash -euo pipefail -c "
+    $py -m venv /check/$tag/venv
+    cd /check/$tag
+    venv/bin/python -m pip install -q --disable-pip-version-check --no-index --find-links wheelhouse \
+      'django-totp-native[jwt]' $SUITE 2>&1 | grep -v -i 'ssl' >&2 || true
+    venv/bin/python -c 'import ssl' 2>/dev/null && { echo 'FAIL: ssl imports, so a system OpenSSL is present' >&2; exit 1; }
+    ext=\$(venv/bin/python -c 'import django_totp_native._core as m; print(m.__file__)')
+    echo \"   ldd \$(basename \$ext):\"
+    ldd \"\$ext\" | grep -E 'libcrypto|libqrencode|not found' | sed 's/^\s*/     /'
+    ! ldd \"\$ext\" | grep -q 'not found'
+    for lib in libcrypto libqrencode; do
+      ldd \"\$ext\" | awk -v lib=\"\$lib\" '\$1 ~ \"^\"lib {print \$3}' | grep -q '/site-packages/django_totp_native.libs/'
+    done
+    echo '   core suite (oracle-program tests deselected):'
+    (cd suite && ../venv/bin/python -m pytest -q -p no:cacheprovider -m 'not oracle' tests/core)
+    echo '   Django smoke:'
+    (cd smoke && ../venv/bin/python -m pytest -q -c smoke.ini smoke)
+  "
+  umount "$ROOT/proc"
+  echo "   $tag stands alone in the bare root ($((SECONDS - start)) s)"
+done
