@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("usernames", nargs="*", metavar="USERNAME", help="Users to show (default: all with 2FA).")
-        parser.add_argument("--all", action="store_true", dest="all_users", help="With no USERNAME: every user, also those without 2FA.")
+        parser.add_argument(
+            "--all", action="store_true", dest="all_users", help="With no USERNAME: every user, also those without 2FA."
+        )
 
     def handle(self, *args, usernames, all_users, **options):
         User = get_user_model()
@@ -45,9 +47,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def row(username, status) -> tuple:
-        last_used = (
-            status.last_used_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M") if status.last_used_at else "never"
-        )
+        last_used = "never"
+        if status.last_used_at is not None:
+            last_used = status.last_used_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M")
         required = "yes" if status.required else "no"
         if status.must_enroll:
             required = "yes, not enrolled"

@@ -12,8 +12,7 @@ class Command(UserCommand):
     def handle(self, *args, username, **options):
         user = self.find_user(username)
         if self.apply("unlock", user):
-            self.stdout.write(
-                self.style.SUCCESS(f"Unlocked two-factor authentication of {username!r}: failed attempts and waiting time cleared.")
-            )
+            done = f"Unlocked two-factor authentication of {username!r}: failed attempts and waiting time cleared."
+            self.stdout.write(self.style.SUCCESS(done))
         else:
             self.stdout.write(f"{username!r} was not locked: nothing changed.")
