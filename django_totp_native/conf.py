@@ -132,6 +132,12 @@ class TotpSettings:
         return bool(self._get("TOTP_REQUIRE_CODE_FOR_CHANGES", False))
 
     @property
+    def ENROLLMENT_TOKEN_MAX_AGE(self) -> int:
+        """Lifetime in seconds of the enrollment token /api/jwt/create/ gives a user who
+        must enroll first (TOTP_ENROLLMENT_TOKEN_MAX_AGE, default 900)."""
+        return int(self._get("TOTP_ENROLLMENT_TOKEN_MAX_AGE", 900))
+
+    @property
     def ADMIN_REQUIRE_OTP(self) -> bool:
         """The default admin site asks staff with 2FA for a code after the password and sends
         staff required to enroll to enrollment (TOTP_ADMIN_REQUIRE_OTP, default False)."""

@@ -6,20 +6,15 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework_simplejwt import views as simplejwt_views
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from . import signals
+from .jwt_tokens import tokens_for
 from .serializers import JWT2FAVerifySerializer, jwt_create_serializer_class
-from .services import challenges, devices
+from .services import challenges, enrollment_tokens, management
 from .services import throttling
 from .services.errors import InvalidCode
 from .throttle import TotpAnonThrottle, TotpUserThrottle
 from .views import DetailErrorsMixin
-
-
-def _tokens(user) -> dict:
-    refresh = RefreshToken.for_user(user)
-    return {"refresh": str(refresh), "access": str(refresh.access_token)}
 
 
 class JWTCreateView(DetailErrorsMixin, GenericAPIView):
@@ -46,9 +41,23 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
         if user is None or not getattr(user, "is_active", True):
             return Response({"detail": "Invalid credentials."}, status=status.HTTP_401_UNAUTHORIZED)
         attempt.succeeded()
-        if not devices.is_enabled(user):
+        state = management.second_factor_state(user)
+        if state.must_enroll:
+            # An administrator requires 2FA and there is none yet: the password earns only
+            # a token that the enrollment endpoints accept (Authorization: TOTP-Enrollment).
+            return Response(
+                {
+                    "is_totp_enabled": False,
+                    "totp_enrollment_required": True,
+                    "totp_enrollment_token": enrollment_tokens.issue(user),
+                },
+                status=status.HTTP_200_OK,
+            )
+        if not state.enabled:
             signals.non_totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
-            return Response({"is_totp_enabled": False, **_tokens(user)}, status=status.HTTP_200_OK)
+            return Response(
+                {"is_totp_enabled": False, **tokens_for(user, second_factor=False)}, status=status.HTTP_200_OK
+            )
         return Response(
             {"is_totp_enabled": True, "totp_challenge_token": challenges.issue(user)},
             status=status.HTTP_200_OK,
@@ -77,7 +86,7 @@ class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
             )
             raise
         signals.totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
-        return Response(_tokens(user), status=status.HTTP_200_OK)
+        return Response(tokens_for(user, second_factor=True), status=status.HTTP_200_OK)
 
 
 class TokenRefreshView(DetailErrorsMixin, simplejwt_views.TokenRefreshView):

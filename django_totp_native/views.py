@@ -4,12 +4,16 @@ import logging
 
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from . import signals
 from .conf import conf
 from .email import TotpDisabledEmail, TotpRecoveryEmail
+from .permissions import EnrollmentTokenAuthentication, HasSecondFactor, TotpRequiredByAdministrator, is_enrollment_token
 from .serializers import (
     BackupCodeListSerializer,
     EmptySerializer,
@@ -19,7 +23,7 @@ from .serializers import (
     TotpRecoveryConfirmSerializer,
     TotpRecoveryRequestSerializer,
 )
-from .services import devices, recovery
+from .services import devices, management, recovery, sessions
 from .services import throttling
 from .services.errors import InvalidCode, LockedOut, TotpError
 from .throttle import TotpAnonThrottle, TotpUserThrottle
@@ -50,6 +54,9 @@ class DetailErrorsMixin:
     """Every error answer has a "detail" string (field errors are kept alongside it)."""
 
     def handle_exception(self, exc):
+        if isinstance(exc, RecursionError):
+            # The JSON parser recursed out of stack on absurdly nested input.
+            exc = ParseError("JSON parse error - the request body is nested too deeply.")
         if isinstance(exc, LockedOut):
             headers = {}
             if exc.retry_after is not None:
@@ -63,6 +70,10 @@ class DetailErrorsMixin:
                 response.data["detail"] = _first_message(response.data) or "Invalid request."
             elif isinstance(response.data, list):
                 response.data = {"detail": _first_message(response.data) or "Invalid request."}
+            if isinstance(exc, PermissionDenied) and isinstance(response.data, dict):
+                # A stable, machine-readable reason next to the human one.
+                codes = exc.get_codes()
+                response.data.setdefault("code", codes if isinstance(codes, str) else exc.default_code)
         return response
 
 
@@ -92,8 +103,13 @@ def require_step_up(request, user) -> None:
 class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
     """Enrollment and management of the signed-in user's TOTP device."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, HasSecondFactor]
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
+
+    def get_authenticators(self):
+        # The project's authentication classes (read per request, so override_settings
+        # applies), plus the enrollment token /api/jwt/create/ gives users who must enroll.
+        return [EnrollmentTokenAuthentication()] + [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
 
     def get_serializer_class(self):
         return {
@@ -121,14 +137,37 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
             )
             raise
         signals.totp_created.send_robust(sender=self.__class__, request=request, user=request.user)
-        return Response(self.get_serializer({"backup_codes": codes}).data, status=status.HTTP_200_OK)
+        data = dict(self.get_serializer({"backup_codes": codes}).data)
+        data.update(self._credential_after_confirm(request))
+        return Response(data, status=status.HTTP_200_OK)
+
+    @staticmethod
+    def _credential_after_confirm(request) -> dict:
+        """The credential in use predates the device, so it does not count as verified for
+        it: a session is marked verified (the code was just entered in it); a JWT or
+        enrollment-token client gets new tokens that carry the proof."""
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            request._request.session.cycle_key()
+            sessions.mark_session_verified(request._request, request.user)
+            return {}
+        if is_enrollment_token(request) or hasattr(getattr(request, "auth", None), "payload"):
+            try:
+                from .jwt_tokens import tokens_for
+            except ImportError:  # no SimpleJWT: nothing to issue
+                return {}
+            return tokens_for(request.user, second_factor=True)
+        return {}
 
     @action(detail=False, methods=["post"])
     def disable(self, request):
         if devices.get_device(request.user) is None:
             raise devices.NotEnrolled()
+        if management.is_required(request.user):
+            raise TotpRequiredByAdministrator()
         require_step_up(request, request.user)
         devices.disable(request.user)
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            sessions.clear_session_verified(request._request)
         signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

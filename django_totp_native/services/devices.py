@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable, Optional
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from .. import core
 from ..conf import conf
@@ -54,7 +55,9 @@ class Enrollment:
 
     svg: str
     otpauth_uri: str
-    secret: str
+    secret: str = field(repr=False)
+    #: The pending device it belongs to (the session pages show it to one session only).
+    device_pk: Optional[int] = None
 
 
 # Lookups ----------------------------------------------------------------------------
@@ -85,35 +88,76 @@ def _require_device(user, *, confirmed: Optional[bool] = None) -> Totp:
 # Enrollment -------------------------------------------------------------------------
 
 
-def start_enrollment(user) -> Enrollment:
-    """Create a pending device with a fresh secret; the caller shows the result once."""
-    if Totp.objects.filter(user_id=user.pk).exists():
-        raise AlreadyEnrolled()
-    secret = core.random_secret()
-    sealed = keys.fernet().encrypt(secret.encode("ascii"))
-    try:
-        with transaction.atomic():
-            Totp.objects.create(
-                user=user, secret_key=keys.as_text(sealed), backup_key=keys.new_backup_key()[1]
-            )
-    except IntegrityError:
-        raise AlreadyEnrolled() from None
-    uri = core.provisioning_uri(
+#: Longest account label put into a key URI, in UTF-8 bytes: every valid username fits a
+#: QR code (the core refuses labels over 512 bytes; percent-encoding triples them).
+MAX_ACCOUNT_LABEL_BYTES = 96
+
+
+def account_label(user) -> str:
+    """The account part of the authenticator's label: the username, shortened at a
+    character boundary (with an ellipsis) when it is too long for a key URI."""
+    name = user.get_username() or str(user.pk)
+    encoded = name.encode("utf-8")
+    if len(encoded) <= MAX_ACCOUNT_LABEL_BYTES:
+        return name
+    cut = encoded[: MAX_ACCOUNT_LABEL_BYTES - 3].decode("utf-8", "ignore")
+    return cut + "\u2026"
+
+
+@sensitive_variables("secret")
+def provisioning_uri(user, secret: str) -> str:
+    """The otpauth:// key URI of ``secret`` for the user, with the configured parameters."""
+    return core.provisioning_uri(
         secret,
-        user.get_username(),
+        account_label(user),
         conf.ISSUER,
         algorithm=conf.ALGORITHM,
         digits=conf.DIGITS,
         period=conf.PERIOD,
     )
-    return Enrollment(svg=core.qr_svg(uri), otpauth_uri=uri, secret=secret)
 
 
-def confirm_enrollment(user, code) -> list[str]:
-    """Confirm a pending device with a valid code; returns the new backup codes (shown once)."""
+@sensitive_variables("secret", "sealed", "enrollment")
+def start_enrollment(user) -> Enrollment:
+    """A new pending device with a fresh secret; the caller shows the result once.
+
+    A pending device the user already had is replaced, so its key (which someone else
+    may have seen) can never be confirmed. Raises AlreadyEnrolled when the user has a
+    confirmed device. Nothing is stored unless the key URI and QR code could be made.
+    """
+    if Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=False).exists():
+        raise AlreadyEnrolled()
+    secret = core.random_secret()
+    uri = provisioning_uri(user, secret)
+    svg = core.qr_svg(uri)
+    sealed = keys.as_text(keys.fernet().encrypt(secret.encode("ascii")))
+    for _attempt_no in range(2):
+        try:
+            with transaction.atomic():
+                Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=True).delete()
+                device = Totp.objects.create(user=user, secret_key=sealed, backup_key=keys.new_backup_key()[1])
+        except IntegrityError:
+            # A concurrent request stored a device between the delete and the insert: a
+            # confirmed one stops us, a pending one is replaced on the second try.
+            if Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=False).exists():
+                raise AlreadyEnrolled() from None
+            continue
+        return Enrollment(svg=svg, otpauth_uri=uri, secret=secret, device_pk=device.pk)
+    raise AlreadyEnrolled("Another enrollment for this user is being started; try again.")
+
+
+@sensitive_variables("code", "issued")
+def confirm_enrollment(user, code, *, device_pk: Optional[int] = None) -> list[str]:
+    """Confirm a pending device with a valid code; returns the new backup codes (shown once).
+
+    ``device_pk``: the pending device the caller showed (the session pages); when the
+    user's pending device is another one (enrollment restarted elsewhere), NotEnrolled.
+    """
     device = _require_device(user)
     if device.is_confirmed:
         raise AlreadyConfirmed()
+    if device_pk is not None and device.pk != device_pk:
+        raise NotEnrolled("This enrollment was replaced by a newer one; scan the new QR code.")
     issued: list[str] = []
 
     def finish(dev: Totp) -> None:

@@ -1,13 +1,19 @@
-"""What the enrollment page shows for a pending device: QR code (SVG or PNG), key URI, secret."""
+"""What the enrollment page shows for a pending device: QR code (SVG or PNG), key URI, secret.
+
+A pending key is shown to one enrollment only: the browser session that started it may
+see it again (a reload, a typo in the code), every other session starts a new one, which
+voids the old key. So someone who learnt the password and looked at the enrollment page
+cannot plant a key the real user later confirms.
+"""
 
 from __future__ import annotations
 
 from typing import Optional
 
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from .. import core
-from ..conf import conf
 from ..models import Totp
 from . import devices, keys
 from .errors import AlreadyEnrolled, NotEnrolled
@@ -20,42 +26,28 @@ def _pending_device(user) -> Optional[Totp]:
     return device
 
 
-def _uri(user, secret: str) -> str:
-    return core.provisioning_uri(
-        secret,
-        user.get_username(),
-        conf.ISSUER,
-        algorithm=conf.ALGORITHM,
-        digits=conf.DIGITS,
-        period=conf.PERIOD,
-    )
-
-
+@sensitive_variables("sealed")
 def _pending_secret(device: Totp) -> str:
-    # Only an unconfirmed device is ever opened here: until the user has confirmed it, its
-    # secret is what the enrollment page shows anyway (re-rendering after a typo must show
-    # the same key the user already scanned).
+    # Only an unconfirmed device is ever opened here, and only for the session that
+    # started it: until the user has confirmed it, its secret is what that session's
+    # enrollment page shows anyway.
     sealed = device.secret_key.encode("ascii") if isinstance(device.secret_key, str) else device.secret_key
     return keys.fernet().decrypt(sealed).decode("ascii")
 
 
-def pending_enrollment(user) -> devices.Enrollment:
-    """The enrollment a user is in the middle of, started now when there is none.
+@sensitive_variables("secret", "uri")
+def pending_enrollment(user, owned_device_pk: Optional[int] = None) -> devices.Enrollment:
+    """The enrollment this session is in the middle of (``owned_device_pk``: the pending
+    device it started), else a new one that replaces any other pending device.
 
     Raises AlreadyEnrolled when the user already has a confirmed device.
     """
     device = _pending_device(user)
-    if device is None:
-        try:
-            return devices.start_enrollment(user)
-        except AlreadyEnrolled:
-            # A concurrent request (double click) created it first: show that one.
-            device = _pending_device(user)
-            if device is None:
-                raise
+    if device is None or owned_device_pk is None or device.pk != owned_device_pk:
+        return devices.start_enrollment(user)
     secret = _pending_secret(device)
-    uri = _uri(user, secret)
-    return devices.Enrollment(svg=core.qr_svg(uri), otpauth_uri=uri, secret=secret)
+    uri = devices.provisioning_uri(user, secret)
+    return devices.Enrollment(svg=core.qr_svg(uri), otpauth_uri=uri, secret=secret, device_pk=device.pk)
 
 
 def restart_enrollment(user) -> None:
@@ -64,12 +56,15 @@ def restart_enrollment(user) -> None:
         Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=True).delete()
 
 
-def pending_qr_png(user, *, scale: int = 8) -> bytes:
-    """The QR code of the pending enrollment as a PNG image.
+@sensitive_variables("secret")
+def pending_qr_png(user, owned_device_pk: Optional[int], *, scale: int = 8) -> bytes:
+    """The QR code of this session's pending enrollment as a PNG image.
 
-    Raises NotEnrolled when no enrollment is pending and AlreadyEnrolled when confirmed.
+    Raises NotEnrolled when this session has no enrollment pending and AlreadyEnrolled
+    when the device is confirmed.
     """
     device = _pending_device(user)
-    if device is None:
+    if device is None or owned_device_pk is None or device.pk != owned_device_pk:
         raise NotEnrolled("No two-factor enrollment is in progress.")
-    return core.qr_png(_uri(user, _pending_secret(device)), scale=scale)
+    secret = _pending_secret(device)
+    return core.qr_png(devices.provisioning_uri(user, secret), scale=scale)

@@ -85,5 +85,18 @@ def second_factor_redirect(
     return None
 
 
+def unverified_second_factor_redirect(request, login_url: Optional[str] = None):
+    """A redirect when ``request.user`` is anonymous (login) or has 2FA on without having
+    passed it in this session (code page), else None. Users without 2FA pass."""
+    user = request.user
+    path = request.get_full_path()
+    if not user.is_authenticated:
+        return redirect_to_login(path, resolve_url(login_url or settings.LOGIN_URL))
+    proof = sessions.current_device_proof(user)
+    if proof is not None and not sessions.is_session_verified(request, proof):
+        return redirect(verify_url(path))
+    return None
+
+
 def redirect(url: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(url)

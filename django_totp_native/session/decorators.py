@@ -41,3 +41,20 @@ def otp_required(
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def second_factor_if_enabled(view_func):
+    """For the 2FA pages themselves (overview, enrollment, backup codes): the user must be
+    signed in, and a user whose 2FA is on must have passed it in this session — a
+    password-only session (Django's own LoginView, the stock admin login) is sent to the
+    code page, so it can neither see nor change the factor. Users without 2FA pass.
+    """
+
+    @functools.wraps(view_func)
+    def wrapper(request, *args, **kwargs):
+        redirect = access.unverified_second_factor_redirect(request)
+        if redirect is not None:
+            return redirect
+        return view_func(request, *args, **kwargs)
+
+    return wrapper

@@ -10,8 +10,8 @@ templates. Every page is ``never_cache``; every page with a form and every POST 
 from __future__ import annotations
 
 import logging
-import time
 from typing import Optional
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from .. import signals
@@ -36,16 +36,16 @@ from ..services import throttling
 from ..services.errors import AlreadyConfirmed, AlreadyEnrolled, InvalidChallenge, InvalidCode, LockedOut, NotEnrolled
 from ..throttle import PasswordStepLimitMixin
 from . import access
+from .decorators import second_factor_if_enabled
 from .forms import CodeForm, ConfirmChangeForm, RecoveryConfirmForm, RecoveryRequestForm, SecondFactorForm
 
 logger = logging.getLogger("django_totp_native")
 
 #: Session key of a login that passed the password and waits for the code.
 PENDING_LOGIN_KEY = "_totp_pending_login"
-#: Session key of freshly issued backup codes, until they have been shown (and downloaded).
-NEW_CODES_KEY = "_totp_new_backup_codes"
-#: Seconds the fresh backup codes stay available for the page and the download.
-NEW_CODES_TTL = 600
+#: Session key of the pending device this session's enrollment page shows (its pk only):
+#: a pending key is shown to the one session that started it.
+PENDING_DEVICE_KEY = "_totp_pending_device"
 
 def _invalid_code_message() -> str:
     return _("That code is not valid. Enter the current code from your authenticator app, or an unused backup code.")
@@ -79,23 +79,28 @@ def _url(name: str, next_url: str = "") -> str:
     return access.with_next(reverse(f"{access.NAMESPACE}:{name}"), next_url)
 
 
-# Fresh backup codes in the session --------------------------------------------------
+# Fresh backup codes ------------------------------------------------------------------
 
 
-def _keep_new_codes(request, codes: list[str]) -> None:
-    request.session[NEW_CODES_KEY] = {"codes": list(codes), "created": int(time.time()), "shown": False}
+def _show_new_codes(request, codes: list[str], next_url: str):
+    """The page with freshly issued backup codes, as the answer of the POST that made them.
 
+    The codes are never written to the session or any other store: this response is the
+    only place they exist (``never_cache``: not kept by browsers or proxies either), and
+    the download link carries them in the page itself.
+    """
+    from django.template.loader import render_to_string
 
-def _new_codes(request) -> Optional[dict]:
-    entry = request.session.get(NEW_CODES_KEY)
-    if not isinstance(entry, dict) or time.time() - entry.get("created", 0) > NEW_CODES_TTL:
-        request.session.pop(NEW_CODES_KEY, None)
-        return None
-    return entry
-
-
-def _forget_new_codes(request) -> None:
-    request.session.pop(NEW_CODES_KEY, None)
+    text = render_to_string(
+        "django_totp_native/backup_codes.txt", {"codes": codes, "user": request.user}, request=request
+    )
+    context = {
+        "codes": codes,
+        "download_href": "data:text/plain;charset=utf-8," + quote(text),
+        "next": next_url,
+        "status": _status(request.user),
+    }
+    return render(request, "django_totp_native/backup_codes.html", context)
 
 
 def _status(user) -> dict:
@@ -238,7 +243,7 @@ def cancel_login(request):
 
 
 @never_cache
-@login_required
+@second_factor_if_enabled
 def manage(request):
     """The signed-in user's 2FA state and links to every flow."""
     context = {"status": _status(request.user), "verified": access.is_verified(request)}
@@ -248,12 +253,14 @@ def manage(request):
 # Enrollment ---------------------------------------------------------------------------
 
 
+@sensitive_variables("enrollment", "secret", "context")
 def _render_enroll(request, form, next_url: str, status: int = 200):
     try:
-        enrollment = provisioning.pending_enrollment(request.user)
+        enrollment = provisioning.pending_enrollment(request.user, request.session.get(PENDING_DEVICE_KEY))
     except AlreadyEnrolled:
         _notify(request, messages.INFO, _("Two-factor authentication is already turned on for your account."))
         return redirect(next_url or _url("manage"))
+    request.session[PENDING_DEVICE_KEY] = enrollment.device_pk
     secret = enrollment.secret
     context = {
         "form": form,
@@ -270,7 +277,7 @@ def _render_enroll(request, form, next_url: str, status: int = 200):
 
 # csrf_protect on pages that only render forms too: it is what sets the CSRF cookie their
 # POST needs when the project has no CsrfViewMiddleware.
-@method_decorator([csrf_protect, never_cache, login_required], name="dispatch")
+@method_decorator([csrf_protect, never_cache, second_factor_if_enabled], name="dispatch")
 class EnrollView(View):
     """QR code (inline SVG, PNG link), the secret for manual entry, and the code form."""
 
@@ -279,11 +286,11 @@ class EnrollView(View):
 
 
 @never_cache
-@login_required
+@second_factor_if_enabled
 def enroll_qr_png(request):
     """The pending enrollment's QR code as a PNG image (for browsers or apps without SVG)."""
     try:
-        png = provisioning.pending_qr_png(request.user)
+        png = provisioning.pending_qr_png(request.user, request.session.get(PENDING_DEVICE_KEY))
     except (NotEnrolled, AlreadyEnrolled):
         return HttpResponse(status=404)
     response = HttpResponse(png, content_type="image/png")
@@ -295,10 +302,11 @@ def enroll_qr_png(request):
 @sensitive_post_parameters("code")
 @csrf_protect
 @never_cache
-@login_required
+@second_factor_if_enabled
 def enroll_restart(request):
     """Throw the unconfirmed key away; the enrollment page shows a new one."""
     provisioning.restart_enrollment(request.user)
+    request.session.pop(PENDING_DEVICE_KEY, None)
     return redirect(access.enroll_url(_next_from(request)))
 
 
@@ -306,7 +314,7 @@ def enroll_restart(request):
 @sensitive_post_parameters("code")
 @csrf_protect
 @never_cache
-@login_required
+@second_factor_if_enabled
 def confirm(request):
     """First valid code: the device is confirmed, this session verified, backup codes issued."""
     next_url = _next_from(request)
@@ -314,7 +322,10 @@ def confirm(request):
     if not form.is_valid():
         return _render_enroll(request, form, next_url)
     try:
-        codes = devices.confirm_enrollment(request.user, form.cleaned_data["code"])
+        # Only the pending device this session showed may be confirmed here (-1: none shown).
+        codes = devices.confirm_enrollment(
+            request.user, form.cleaned_data["code"], device_pk=request.session.get(PENDING_DEVICE_KEY, -1)
+        )
     except InvalidCode:
         signals.totp_verification_failed.send_robust(
             sender=confirm, request=request, user=request.user, reason="confirm"
@@ -330,32 +341,25 @@ def confirm(request):
     except AlreadyConfirmed:
         return redirect(_url("manage"))
     except NotEnrolled:
+        _notify(request, messages.WARNING, _("Your enrollment was restarted. Scan the new QR code."))
         return redirect(access.enroll_url(next_url))
+    request.session.pop(PENDING_DEVICE_KEY, None)
     request.session.cycle_key()
     sessions.mark_session_verified(request, request.user)
-    _keep_new_codes(request, codes)
     signals.totp_created.send_robust(sender=confirm, request=request, user=request.user)
     _notify(request, messages.SUCCESS, _("Two-factor authentication is now turned on."))
-    return redirect(_url("backup_codes", next_url))
+    return _show_new_codes(request, codes, next_url)
 
 
 # Backup codes -------------------------------------------------------------------------
 
 
-@csrf_protect
 @never_cache
-@login_required
+@second_factor_if_enabled
 def backup_codes(request):
-    """Shows freshly issued backup codes exactly once; a second visit only explains why not."""
-    entry = _new_codes(request)
-    codes = None
-    if entry is not None and not entry.get("shown"):
-        codes = entry["codes"]
-        entry["shown"] = True
-        request.session[NEW_CODES_KEY] = entry
-    elif entry is not None:
-        _forget_new_codes(request)
-    context = {"codes": codes, "next": _next_from(request), "status": _status(request.user)}
+    """How many backup codes are left, and where to make a new set. The codes themselves
+    are shown only in the answer that made them (see ``_show_new_codes``)."""
+    context = {"codes": None, "next": _next_from(request), "status": _status(request.user)}
     return render(request, "django_totp_native/backup_codes.html", context)
 
 
@@ -363,29 +367,8 @@ def backup_codes(request):
 @csrf_protect
 @never_cache
 @login_required
-def backup_codes_download(request):
-    """The codes just shown, as a text file (POST, so no prefetch or crawler can fetch them)."""
-    entry = _new_codes(request)
-    if entry is None or not entry.get("shown"):
-        _notify(request, messages.WARNING, _("These backup codes are no longer available. Generate a new set."))
-        return redirect(_url("backup_codes"))
-    from django.template.loader import render_to_string
-
-    text = render_to_string(
-        "django_totp_native/backup_codes.txt", {"codes": entry["codes"], "user": request.user}, request=request
-    )
-    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="backup-codes.txt"'
-    return response
-
-
-@require_POST
-@csrf_protect
-@never_cache
-@login_required
 def backup_codes_done(request):
-    """The user saved the codes: drop them from the session and go on."""
-    _forget_new_codes(request)
+    """The user saved the codes: go on."""
     return redirect(_next_from(request) or _url("manage"))
 
 
@@ -449,9 +432,8 @@ class RegenerateView(_ChangeView):
 
     def change(self, request):
         codes = devices.rotate_codes(request.user)
-        _keep_new_codes(request, codes)
         signals.backup_codes_rotated.send_robust(sender=self.__class__, request=request, user=request.user)
-        return redirect(_url("backup_codes"))
+        return _show_new_codes(request, codes, _next_from(request))
 
 
 @method_decorator([sensitive_post_parameters("code"), csrf_protect, never_cache, login_required], name="dispatch")
@@ -478,7 +460,6 @@ class DisableView(_ChangeView):
         else:
             signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=request.user)
         sessions.clear_session_verified(request)
-        _forget_new_codes(request)
         _notify(request, messages.SUCCESS, _("Two-factor authentication is now turned off."))
         return redirect(_url("manage"))
 

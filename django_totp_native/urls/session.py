@@ -19,7 +19,6 @@ urlpatterns = [
     path("enroll/restart/", views.enroll_restart, name="enroll_restart"),
     path("enroll/confirm/", views.confirm, name="confirm"),
     path("backup-codes/", views.backup_codes, name="backup_codes"),
-    path("backup-codes/download/", views.backup_codes_download, name="backup_codes_download"),
     path("backup-codes/done/", views.backup_codes_done, name="backup_codes_done"),
     path("backup-codes/regenerate/", views.RegenerateView.as_view(), name="regenerate"),
     path("disable/", views.DisableView.as_view(), name="disable"),

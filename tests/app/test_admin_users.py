@@ -394,7 +394,12 @@ def test_session_verified_helpers(rf, make_user):
 
     from django_totp_native.services.sessions import is_session_verified, mark_session_verified
 
+    from django_totp_native.services import management
+
+    from .conftest import enroll
+
     alice, bob = make_user("alice2"), make_user("bob2")
+    enroll(alice), enroll(bob)
     request = rf.get("/")
     request.session = SessionStore()
     request.user = AnonymousUser()
@@ -404,6 +409,11 @@ def test_session_verified_helpers(rf, make_user):
     mark_session_verified(request, alice)
     assert is_session_verified(request)
     request.user = bob  # another user in the same session is not verified
+    assert not is_session_verified(request)
+    request.user = alice  # a reset ends it, and so does enrolling again afterwards
+    management.reset(alice)
+    assert not is_session_verified(request)
+    enroll(alice)
     assert not is_session_verified(request)
 
 

@@ -50,8 +50,16 @@ def test_create_returns_svg_uri_and_secret(user, user_api):
     assert not is_totp_enabled(user)
 
 
-def test_create_twice_is_400(user_api):
-    assert user_api.post("/api/totp/create/").status_code == 201
+def test_create_again_replaces_a_pending_device_but_not_a_confirmed_one(user_api):
+    first = user_api.post("/api/totp/create/")
+    assert first.status_code == 201
+    second = user_api.post("/api/totp/create/")
+    assert second.status_code == 201 and second.json()["secret"] != first.json()["secret"]
+    # The first key is void: its codes no longer confirm anything.
+    response = user_api.post("/api/totp/confirm/", {"input_code": code_at(first.json()["secret"])}, format="json")
+    assert response.status_code == 400
+    response = user_api.post("/api/totp/confirm/", {"input_code": code_at(second.json()["secret"])}, format="json")
+    assert response.status_code == 200
     response = user_api.post("/api/totp/create/")
     assert response.status_code == 400
     assert response.json() == {"detail": "TOTP already exists for this user."}
