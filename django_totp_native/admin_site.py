@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 try:
     from django.contrib.auth.decorators import login_not_required
@@ -89,6 +89,7 @@ class OTPAdminLoginView(PasswordStepLimitMixin, LoginView):
             return self.admin_site.throttled_response(request, wait)
         return super().post(request, *args, **kwargs)
 
+    @sensitive_variables()
     def form_valid(self, form):
         request, user = self.request, form.get_user()
         state = management.second_factor_state(user)
@@ -168,6 +169,7 @@ class OTPAdminSiteMixin:
             template_name=self.login_template or "admin/login.html",
         )(request)
 
+    @sensitive_variables()
     def start_second_step(self, request, user, backend, target) -> None:
         request.session[PENDING_SESSION_KEY] = {
             "token": challenges.issue(user),
@@ -178,6 +180,7 @@ class OTPAdminSiteMixin:
 
     # Code step -----------------------------------------------------------------------
 
+    @sensitive_variables()
     @method_decorator(sensitive_post_parameters("code"))
     @method_decorator(csrf_protect)
     @method_decorator(never_cache)

@@ -1,5 +1,6 @@
 """django-totp compatible helpers for the two-step login flow (challenge tokens)."""
 
+from django.views.decorators.debug import sensitive_variables
 from django.contrib.auth import get_user_model
 from django.core.signing import BadSignature, SignatureExpired
 
@@ -13,11 +14,13 @@ def is_totp_enabled(user) -> bool:
     return devices.is_enabled(user)
 
 
+@sensitive_variables()
 def generate_challenge_token(user) -> str:
     """A short-lived, signed, single-use token naming the user, for the second login step."""
     return challenges.issue(user)
 
 
+@sensitive_variables("token")
 def verify_challenge_token(token: str):
     """The user id in a valid challenge token; SignatureExpired or BadSignature otherwise.
 
@@ -34,6 +37,7 @@ def verify_challenge_token(token: str):
     return get_user_model()._meta.pk.to_python(challenge.subject)
 
 
+@sensitive_variables("token")
 def get_user_from_challenge_token(token: str):
     """The user named by a valid challenge token (User.DoesNotExist when gone)."""
     User = get_user_model()

@@ -1,11 +1,13 @@
 """django-totp compatible backup-code helpers; codes are stored only as keyed digests."""
 
+from django.views.decorators.debug import sensitive_variables
 from .backup_code import generate_backup_codes
 from .services import devices
 
 __all__ = ["generate_backup_codes", "rotate_backup_codes", "store_backup_codes", "verify_backup_code"]
 
 
+@sensitive_variables("codes")
 def store_backup_codes(user, codes) -> list:
     """Replace the user's backup codes with these plaintext codes; returns them.
 
@@ -17,6 +19,7 @@ def store_backup_codes(user, codes) -> list:
     return devices.store_codes(user, list(codes))
 
 
+@sensitive_variables("input_code")
 def verify_backup_code(user, input_code) -> bool:
     """Consume a backup code: True once per code, False afterwards or when unknown."""
     try:
@@ -25,6 +28,7 @@ def verify_backup_code(user, input_code) -> bool:
         return False
 
 
+@sensitive_variables()
 def rotate_backup_codes(user) -> list:
     """Replace every backup code of an enabled device with a fresh set and return it
     (shown once). The set comes from this module's ``generate_backup_codes`` (looked up

@@ -1,16 +1,19 @@
 """django-totp compatible Fernet helpers (tokens byte-compatible with cryptography.fernet)."""
 
+from django.views.decorators.debug import sensitive_variables
 from django.core.exceptions import ImproperlyConfigured
 
 from . import core
 from .services import keys
 
 
+@sensitive_variables()
 def generate_fernet_key() -> str:
     """A new random Fernet key, as text for settings or the environment."""
     return keys.as_text(core.Fernet.generate_key())
 
 
+@sensitive_variables()
 def resolve_fernet_key(default=None) -> bytes:
     """The key that encrypts (the first TOTP_ENCRYPTION_KEY), or ``default``.
 
@@ -29,11 +32,13 @@ def resolve_fernet_key(default=None) -> bytes:
     return key
 
 
+@sensitive_variables("value")
 def encrypt(value: str) -> str:
     """Encrypt text with the first key; returns the Fernet token as text."""
     return keys.as_text(keys.fernet().encrypt(value.encode("utf-8")))
 
 
+@sensitive_variables("value")
 def decrypt(value: str) -> str:
     """Decrypt a Fernet token made with any configured key (core.InvalidToken otherwise)."""
     data = keys.fernet().decrypt(value.encode("ascii") if isinstance(value, str) else value)

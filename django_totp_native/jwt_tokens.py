@@ -8,9 +8,12 @@ so older tokens stop counting as verified (see ``permissions.HasSecondFactor``).
 
 from __future__ import annotations
 
+from django.views.decorators.debug import sensitive_variables
+
 from .services import sessions
 
 
+@sensitive_variables("refresh")
 def tokens_for(user, *, second_factor: bool) -> dict:
     """``{"refresh", "access"}`` for the user; with the device proof when ``second_factor``."""
     from rest_framework_simplejwt.tokens import RefreshToken

@@ -1,6 +1,7 @@
 """JWT login with a TOTP second step (needs djangorestframework-simplejwt: the [jwt] extra)."""
 
 from django.contrib.auth import authenticate, get_user_model
+from django.views.decorators.debug import sensitive_variables
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -27,6 +28,7 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
     def get_serializer_class(self):
         return jwt_create_serializer_class(get_user_model().USERNAME_FIELD)
 
+    @sensitive_variables("serializer", "data")
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -72,6 +74,7 @@ class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
     serializer_class = JWT2FAVerifySerializer
 
+    @sensitive_variables("serializer", "data")
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

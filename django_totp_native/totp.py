@@ -1,15 +1,18 @@
 """django-totp compatible TOTP lifecycle helpers (thin names over the services)."""
 
+from django.views.decorators.debug import sensitive_variables
 from . import core
 from .conf import conf
 from .services import devices
 
 
+@sensitive_variables()
 def generate_totp_secret() -> str:
     """A new random base32 secret (160 bits, unpadded)."""
     return core.random_secret()
 
 
+@sensitive_variables("input_code")
 def verify_totp_code(user, input_code) -> bool:
     """True when the code is valid and was not used before (each code works once).
 
@@ -27,6 +30,7 @@ def create_totp_setup(user) -> str:
     return devices.start_enrollment(user).svg
 
 
+@sensitive_variables("input_code")
 def confirm_totp_setup(user, input_code) -> list:
     """Confirm enrollment with a valid code and return the new backup codes."""
     return devices.confirm_enrollment(user, input_code)

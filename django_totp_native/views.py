@@ -2,6 +2,7 @@
 
 import logging
 
+from django.views.decorators.debug import sensitive_variables
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.authentication import SessionAuthentication
@@ -82,6 +83,7 @@ def _body(request) -> dict:
     return data if hasattr(data, "get") and not isinstance(data, (str, bytes)) else {}
 
 
+@sensitive_variables("data", "otp_code", "backup_code", "serializer")
 def require_step_up(request, user) -> None:
     """With TOTP_REQUIRE_CODE_FOR_CHANGES, a confirmed device needs a fresh code to change."""
     if not conf.REQUIRE_CODE_FOR_CHANGES or not devices.is_enabled(user):
@@ -119,12 +121,14 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         }.get(self.action, EmptySerializer)
 
     # "enroll" because GenericViewSet reserves "create"; the URL is still totp/create/.
+    @sensitive_variables("enrollment", "data")
     @action(detail=False, methods=["post"], url_path="create", url_name="create")
     def enroll(self, request):
         enrollment = devices.start_enrollment(request.user)
         data = {"svg": enrollment.svg, "otpauth_uri": enrollment.otpauth_uri, "secret": enrollment.secret}
         return Response(self.get_serializer(data).data, status=status.HTTP_201_CREATED)
 
+    @sensitive_variables("serializer", "codes", "data")
     @action(detail=False, methods=["post"])
     def confirm(self, request):
         serializer = self.get_serializer(data=request.data)
@@ -171,6 +175,7 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @sensitive_variables("codes")
     @action(detail=False, methods=["post"])
     def rotate_backup_codes(self, request):
         device = devices.get_device(request.user)
@@ -209,6 +214,7 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
                 logger.exception("Sending the TOTP recovery e-mail to user id %s failed.", user.pk)
         return Response({"detail": RECOVERY_SENT, "details": RECOVERY_SENT}, status=status.HTTP_200_OK)
 
+    @sensitive_variables("serializer", "data")
     @action(detail=False, methods=["post"], url_path="recovery_confirm")
     def recovery_confirm(self, request):
         serializer = self.get_serializer(data=request.data)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone as dt_timezone
 from typing import Optional
 
+from django.views.decorators.debug import sensitive_variables
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -29,11 +30,13 @@ class Challenge:
     nonce: str
 
 
+@sensitive_variables()
 def issue(user) -> str:
     """A challenge token for a user who passed the password step."""
     return core.sign_challenge(keys.challenge_key(), str(user.pk), PURPOSE)
 
 
+@sensitive_variables("token")
 def read(token) -> Challenge:
     """Verify signature, purpose and age. Raises core.ExpiredToken or core.InvalidToken."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH or "\x00" in token:
@@ -64,6 +67,7 @@ def _burn(challenge: Challenge, user) -> None:
     UsedChallenge.objects.create(nonce=challenge.nonce, user=user, expires_at=expires)
 
 
+@sensitive_variables("token", "otp_code", "backup_code", "challenge")
 def complete_login(token, *, otp_code: Optional[str] = None, backup_code: Optional[str] = None):
     """Second login step: a valid challenge plus a code; returns the user.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.views.decorators.debug import sensitive_variables
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.utils.encoding import force_bytes, force_str
@@ -54,6 +55,7 @@ def find_recoverable_user(email):
     return None
 
 
+@sensitive_variables("token", "password")
 def check_link(uid, token, password):
     """The user behind a recovery link, after checking the token and the current password."""
     User = get_user_model()

@@ -82,6 +82,7 @@ def _url(name: str, next_url: str = "") -> str:
 # Fresh backup codes ------------------------------------------------------------------
 
 
+@sensitive_variables("codes", "text", "context")
 def _show_new_codes(request, codes: list[str], next_url: str):
     """The page with freshly issued backup codes, as the answer of the POST that made them.
 
@@ -130,6 +131,7 @@ class LoginView(PasswordStepLimitMixin, auth_views.LoginView):
 
     template_name = "django_totp_native/login.html"
 
+    @sensitive_variables()
     def form_valid(self, form):
         user = form.get_user()
         state = access.second_factor_state(user)
@@ -172,6 +174,7 @@ class VerifyView(View):
     def get(self, request):
         return self.render(SecondFactorForm())
 
+    @sensitive_variables("form", "otp_code", "backup_code")
     def post(self, request):
         form = SecondFactorForm(request.POST)
         if not form.is_valid():
@@ -310,6 +313,7 @@ def enroll_restart(request):
     return redirect(access.enroll_url(_next_from(request)))
 
 
+@sensitive_variables("form", "codes")
 @require_POST
 @sensitive_post_parameters("code")
 @csrf_protect
@@ -397,6 +401,7 @@ class _ChangeView(View):
     def get(self, request):
         return self.render(ConfirmChangeForm(require_code=self.require_code()))
 
+    @sensitive_variables("form", "otp_code", "backup_code")
     def post(self, request):
         form = ConfirmChangeForm(request.POST, require_code=self.require_code())
         if not form.is_valid():
@@ -430,6 +435,7 @@ class RegenerateView(_ChangeView):
 
     template_name = "django_totp_native/regenerate.html"
 
+    @sensitive_variables("codes")
     def change(self, request):
         codes = devices.rotate_codes(request.user)
         signals.backup_codes_rotated.send_robust(sender=self.__class__, request=request, user=request.user)
@@ -452,6 +458,7 @@ class DisableView(_ChangeView):
             return redirect(_url("manage"))
         return super().dispatch(request, *args, **kwargs)
 
+    @sensitive_variables("codes")
     def change(self, request):
         try:
             devices.disable(request.user)
@@ -476,6 +483,7 @@ class RecoveryView(View):
     def get(self, request):
         return render(request, self.template_name, {"form": RecoveryRequestForm()})
 
+    @sensitive_variables("form", "otp_code", "backup_code")
     def post(self, request):
         from ..email import TotpRecoveryEmail
         from ..services import recovery
@@ -504,6 +512,7 @@ class RecoveryConfirmView(View):
     def get(self, request, uid, token):
         return render(request, self.template_name, {"form": RecoveryConfirmForm()})
 
+    @sensitive_variables("form", "token", "uid")
     def post(self, request, uid, token):
         from ..email import TotpDisabledEmail
         from ..services import recovery

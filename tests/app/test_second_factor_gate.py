@@ -12,14 +12,22 @@ import time
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
+from django.urls import include, path
 from rest_framework.test import APIClient
 
 from django_totp_native.models import BackupCode, Totp
 from django_totp_native.services import devices, management
 
+from . import urls as project_urls
 from .conftest import code_at, enroll
 
-pytestmark = pytest.mark.django_db
+# This module is also the URLconf of its tests: the test project's URLs plus the session
+# pages, so an attack can sign in the way a browser does.
+urlpatterns = [
+    *project_urls.urlpatterns,
+    path("account/2fa/", include("django_totp_native.urls.session")),
+]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
 PASSWORD = "correct horse battery"
 GATE = "totp_second_factor_required"

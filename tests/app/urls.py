@@ -8,6 +8,4 @@ urlpatterns = [
     path("api/", include("django_totp_native.urls")),
     path("api/", include("django_totp_native.urls.recovery")),
     path("api/", include("django_totp_native.urls.jwt")),
-    # The session pages, so API tests can also sign in the way a browser does.
-    path("account/2fa/", include("django_totp_native.urls.session")),
 ]
