@@ -43,13 +43,13 @@ OPERATIONS = {
 
 
 def refuse_protected(modeladmin, request, protected) -> None:
-    """Tell a staff member who is not a superuser that superusers' 2FA is not theirs to change."""
+    """Tell a staff member which users' 2FA is not theirs to change, and why."""
     names = ", ".join(user.get_username() for user in protected)
     modeladmin.message_user(
         request,
         gettext(
-            "Only a superuser can manage the two-factor authentication of a superuser (%(users)s). "
-            "Nothing was changed."
+            "Only a superuser can manage the two-factor authentication of a superuser, and your own "
+            "only after entering your code in this session (%(users)s). Nothing was changed."
         )
         % {"users": names},
         messages.ERROR,
@@ -67,7 +67,7 @@ def run_user_operation(modeladmin, request, users, name: str) -> int:
     if not management.can_manage(request.user):
         raise PermissionDenied
     users = list(users)
-    protected = management.protected_users(request.user, users)
+    protected = management.protected_users(request.user, users, request)
     if protected:
         refuse_protected(modeladmin, request, protected)
         return 0
@@ -105,10 +105,10 @@ class SuperuserRuleMixin:
     and deleting a requirement lifts it, so only a superuser may delete a superuser's."""
 
     def _protected_owners(self, request, objects) -> list:
-        return management.protected_users(request.user, [obj.user for obj in objects])
+        return management.protected_users(request.user, [obj.user for obj in objects], request)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and not management.may_manage_user(request.user, obj.user):
+        if obj is not None and not management.may_manage_user(request.user, obj.user, request):
             return False
         return super().has_delete_permission(request, obj)
 

@@ -147,7 +147,7 @@ class UserTotpAdminMixin:
         if not management.can_manage(request.user):
             raise PermissionDenied
         users = list(queryset)
-        protected = management.protected_users(request.user, users)
+        protected = management.protected_users(request.user, users, request)
         if protected:
             refuse_protected(self, request, protected)
             return None
@@ -210,7 +210,7 @@ class UserTotpAdminMixin:
             ),
             "has_device": status.state != management.NONE,
             # Only a superuser may manage a superuser's 2FA: the page shows the status only.
-            "may_manage": management.may_manage_user(request.user, obj),
+            "may_manage": management.may_manage_user(request.user, obj, request),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.totp_manage_template, context)

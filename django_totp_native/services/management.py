@@ -32,18 +32,30 @@ def can_manage(user) -> bool:
     return bool(user is not None and user.is_active and user.is_staff and user.has_perm(MANAGE_PERMISSION))
 
 
-def may_manage_user(actor, target) -> bool:
-    """Whether ``actor`` (a staff member) may change ``target``'s 2FA: only a superuser
-    may manage a superuser's. ``actor`` None is the command line, where whoever runs
-    manage.py already holds the database."""
+def may_manage_user(actor, target, request=None) -> bool:
+    """Whether ``actor`` (a staff member) may change ``target``'s 2FA.
+
+    Only a superuser may manage a superuser's. A staff member's own 2FA, while it is on,
+    may be changed only from a session verified with it (``request``): a password-only
+    admin session cannot remove or replace the factor it skipped. ``actor`` None is the
+    command line, where whoever runs manage.py already holds the database.
+    """
     if actor is None:
         return True
-    return not getattr(target, "is_superuser", False) or bool(getattr(actor, "is_superuser", False))
+    if getattr(target, "is_superuser", False) and not getattr(actor, "is_superuser", False):
+        return False
+    if request is not None and getattr(actor, "pk", None) == getattr(target, "pk", object()):
+        from . import sessions
+
+        proof = sessions.current_device_proof(target)
+        if proof is not None and not sessions.is_session_verified(request, proof):
+            return False
+    return True
 
 
-def protected_users(actor, users: Iterable) -> list:
+def protected_users(actor, users: Iterable, request=None) -> list:
     """The users among ``users`` whose 2FA ``actor`` may not change (see may_manage_user)."""
-    return [user for user in users if not may_manage_user(actor, user)]
+    return [user for user in users if not may_manage_user(actor, user, request)]
 
 
 # Status -----------------------------------------------------------------------------
@@ -281,7 +293,7 @@ def apply(name: str, user, *, actor=None, sender=None, request=None, via: str = 
     when ``actor`` may not manage ``user``.
     """
     operation = OPERATIONS[name]
-    if not may_manage_user(actor, user):
+    if not may_manage_user(actor, user, request):
         raise SuperuserProtected([user])
     if not operation.run(user, actor):
         return False

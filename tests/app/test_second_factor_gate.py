@@ -307,3 +307,23 @@ def test_backup_codes_from_the_session_pages_are_never_stored(user, settings):
     assert len(fresh) == 10 and not set(fresh) & set(codes)
     stored = _stored_session_data()
     assert not any(code in stored for code in fresh)
+
+
+def test_password_only_admin_session_cannot_reset_its_own_factor(enrolled):
+    enrolled.user.is_staff = enrolled.user.is_superuser = True
+    enrolled.user.save()
+    client = Client()
+    client.post("/admin/login/", {"username": "alice", "password": PASSWORD, "next": "/admin/"})
+    action = {"action": "reset_totp", "_selected_action": [enrolled.user.pk], "post": "yes"}
+    client.post("/admin/auth/user/", action)
+    assert devices.is_enabled(enrolled.user)
+    for operation in ("reset", "unlock"):
+        assert client.post(f"/admin/auth/user/{enrolled.user.pk}/two-factor/", {"operation": operation}).status_code == 302
+    assert devices.is_enabled(enrolled.user)
+    device = Totp.objects.get(user=enrolled.user)
+    client.post(f"/admin/django_totp_native/totp/{device.pk}/delete/", {"post": "yes"})
+    assert devices.is_enabled(enrolled.user)
+    # After the code page, the same session may.
+    assert client.post("/account/2fa/verify/", {"code": enrolled.code()}).status_code == 302
+    client.post("/admin/auth/user/", action)
+    assert not devices.is_enabled(enrolled.user)
