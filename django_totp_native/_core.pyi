@@ -3,7 +3,7 @@ Native TOTP/Fernet/challenge/backup-code/QR core of django-totp-native.
 """
 from __future__ import annotations
 import typing
-__all__: list[str] = ['ExpiredToken', 'Fernet', 'InvalidToken', 'MultiFernet', 'NativeError', 'b32decode', 'b32encode', 'backup_code_digest', 'constant_time_equal', 'generate_backup_codes', 'hotp', 'normalize_backup_code', 'provisioning_uri', 'qr_png', 'qr_svg', 'random_bytes', 'random_secret', 'sign_challenge', 'totp', 'totp_match', 'totp_match_sealed', 'verify_challenge']
+__all__: list[str] = ['ExpiredToken', 'Fernet', 'InvalidToken', 'MultiFernet', 'NativeError', 'b32decode', 'b32encode', 'backup_code_digest', 'backup_code_digest_sealed', 'constant_time_equal', 'generate_backup_codes', 'hotp', 'normalize_backup_code', 'provisioning_uri', 'qr_png', 'qr_svg', 'random_bytes', 'random_secret', 'sign_challenge', 'totp', 'totp_match', 'totp_match_sealed', 'verify_challenge']
 class NativeError(Exception):
     """
     A failure inside the native core (OpenSSL or libqrencode).
@@ -131,6 +131,17 @@ def backup_code_digest(key: bytes | str, code: str) -> str:
     Return the hex HMAC-SHA256 under ``key`` of the normalised ``code``.
     
     This is what is stored instead of the code. Raises as normalize_backup_code.
+    """
+def backup_code_digest_sealed(fernet: Fernet | MultiFernet, sealed_key: bytes | str, code: str) -> str:
+    """
+    backup_code_digest against a Fernet-sealed digest key, in one native call.
+    
+    ``fernet`` is a Fernet or MultiFernet; ``sealed_key`` the token of the device's raw
+    digest key (``Totp.backup_key``). Equal to ``backup_code_digest(fernet.decrypt(
+    sealed_key), code)``, but the key never becomes a Python object and is wiped. ``code``
+    is normalised first: input that cannot be a backup code raises ValueError (as
+    normalize_backup_code) without the key being opened. Raises InvalidToken when no key
+    decrypts ``sealed_key`` or it holds an empty key.
     """
 def constant_time_equal(a: bytes | str, b: bytes | str) -> bool:
     """

@@ -1,6 +1,7 @@
-// Verification against a Fernet-sealed secret without the secret leaving native memory.
+// Verification against Fernet-sealed secrets without the secret leaving native memory.
 #include "totp_native/sealed.hpp"
 
+#include "totp_native/backup_codes.hpp"
 #include "totp_native/encoding.hpp"
 #include "totp_native/errors.hpp"
 
@@ -22,6 +23,23 @@ std::optional<std::int64_t> totp_match_sealed(const FernetKeyRing& keys,
   }
   if (key.empty()) throw InvalidTokenError("the sealed secret is empty");
   return totp_match(key.span(), code, for_time, params, after_step);
+}
+
+std::string backup_code_digest_sealed(const FernetKeyRing& keys, std::string_view sealed_key,
+                                      std::string_view code) {
+  // Junk input is refused before the key is opened. The canonical form is its own
+  // canonical form, so backup_code_digest gives the digest of |code| from it.
+  std::string normalized = normalize_backup_code(code);
+  try {
+    const SecureBuffer key = keys.decrypt(sealed_key, std::nullopt, 0);
+    if (key.empty()) throw InvalidTokenError("the sealed backup-code key is empty");
+    std::string digest = backup_code_digest(key.span(), normalized);
+    secure_wipe(normalized);
+    return digest;
+  } catch (...) {
+    secure_wipe(normalized);
+    throw;
+  }
 }
 
 }  // namespace totp_native

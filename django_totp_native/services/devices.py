@@ -233,8 +233,11 @@ def _store_backup_codes(device: Totp, codes: list[str]) -> None:
             )
         forms.append(candidates[0])
     with transaction.atomic():
-        key = _own_backup_key(device) if not device.backup_key else keys.device_backup_digest_keys(device)[0]
-        digests = dict.fromkeys(core.backup_code_digest(key, form) for form in forms)
+        if device.backup_key:  # its own key, opened natively per code
+            digests = dict.fromkeys(keys.device_backup_digests(device, form)[0] for form in forms)
+        else:
+            key = _own_backup_key(device)
+            digests = dict.fromkeys(core.backup_code_digest(key, form) for form in forms)
         rows = [BackupCode(totp=device, digest=digest) for digest in digests]
         BackupCode.objects.filter(totp=device).delete()
         BackupCode.objects.bulk_create(rows)
@@ -381,14 +384,14 @@ def _backup_digests(device: Totp, code) -> list[str]:
     if not forms:
         return []
     try:
-        digest_keys = keys.device_backup_digest_keys(device)
+        # One native call per form opens the device's key: it never becomes a Python object.
+        return [digest for form in forms for digest in keys.device_backup_digests(device, form)]
     except core.InvalidToken:
         logger.error(
             "The backup-code key of user id %s cannot be decrypted with any TOTP_ENCRYPTION_KEY.",
             device.user_id,
         )
         return []
-    return [core.backup_code_digest(k, form) for k in digest_keys for form in forms]
 
 
 def _match_step(device: Totp, code: str) -> Optional[int]:

@@ -96,6 +96,19 @@ def device_backup_digest_keys(device) -> list[bytes]:
     return [fernet().decrypt(device.backup_key.encode("ascii"))]
 
 
+def device_backup_digests(device, code: str) -> list[str]:
+    """The digests a backup code of ``device`` may be stored under (the verify path).
+
+    A device's own key is opened and used in one native call: it never becomes a Python
+    object. Legacy devices (no key of their own) use the settings-derived keys. Raises
+    core.InvalidToken when the sealed key opens with no configured key, ValueError as
+    core.normalize_backup_code.
+    """
+    if not device.backup_key:
+        return [core.backup_code_digest(k, code) for k in legacy_backup_digest_keys()]
+    return [core.backup_code_digest_sealed(fernet(), device.backup_key, code)]
+
+
 def challenge_key() -> bytes:
     """Signing key of login challenge tokens: SECRET_KEY separated by TOTP_TOKEN_SALT."""
     secret = _as_bytes(django_settings.SECRET_KEY)

@@ -1,7 +1,9 @@
-// generate_backup_codes, normalize_backup_code, backup_code_digest.
+// generate_backup_codes, normalize_backup_code, backup_code_digest,
+// backup_code_digest_sealed.
 #include "fastcall.hpp"
 #include "registers.hpp"
 #include "totp_native/backup_codes.hpp"
+#include "totp_native/sealed.hpp"
 #include "totp_native/secure.hpp"
 
 namespace totp_native::bindings {
@@ -31,6 +33,13 @@ py::object backup_code_digest_body(PyObject** a) {
   const std::string_view code = code_arg(a[1]);
   const BufferArg key(a[0], "key", kBytesOrStr);
   return py::str(backup_code_digest(key.bytes(), code));
+}
+
+py::object backup_code_digest_sealed_body(PyObject** a) {
+  const FernetKeyRing keys = arg_key_ring(a[0], "fernet");
+  const std::string_view code = code_arg(a[2]);
+  const BufferArg sealed_key(a[1], "sealed_key", kBytesOrStr);
+  return py::str(backup_code_digest_sealed(keys, sealed_key.view(), code));
 }
 
 }  // namespace
@@ -63,6 +72,19 @@ Return the hex HMAC-SHA256 under ``key`` of the normalised ``code``.
 
 This is what is stored instead of the code. Raises as normalize_backup_code.)doc",
                &backup_code_digest_body});
+
+  def_fast(m, {"backup_code_digest_sealed", {"fernet", "sealed_key", "code"}, 3, 3,
+               R"doc(backup_code_digest_sealed(fernet: Fernet | MultiFernet, sealed_key: bytes | str, code: str) -> str
+
+backup_code_digest against a Fernet-sealed digest key, in one native call.
+
+``fernet`` is a Fernet or MultiFernet; ``sealed_key`` the token of the device's raw
+digest key (``Totp.backup_key``). Equal to ``backup_code_digest(fernet.decrypt(
+sealed_key), code)``, but the key never becomes a Python object and is wiped. ``code``
+is normalised first: input that cannot be a backup code raises ValueError (as
+normalize_backup_code) without the key being opened. Raises InvalidToken when no key
+decrypts ``sealed_key`` or it holds an empty key.)doc",
+               &backup_code_digest_sealed_body});
 }
 
 }  // namespace totp_native::bindings

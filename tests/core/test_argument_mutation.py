@@ -321,6 +321,10 @@ def test_str_and_len_hooks_are_never_called():
     backup_key = bytearray(b"k" * 32)
     EvilStr.target = backup_key
     _untouched(lambda k: core.backup_code_digest(k, EvilStr("7K3M-Q9XD-2HPA")), backup_key)
+    sealed_backup_key = FERNET.encrypt(b"k" * 32)
+    token = bytearray(sealed_backup_key)
+    EvilStr.target = token
+    _untouched(lambda t: core.backup_code_digest_sealed(RING, t, EvilStr("7K3M-Q9XD-2HPA")), token)
     evil = EvilBytearray(KEY)
     assert core.totp_match(evil, core.totp(KEY, WHEN), WHEN) == WHEN // 30
     assert core.b32encode(evil) == core.b32encode(KEY)

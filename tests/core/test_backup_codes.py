@@ -205,3 +205,73 @@ def test_digest_is_stable_and_lower_hex():
 def test_digest_key_errors(key, exc):
     with pytest.raises(exc):
         core.backup_code_digest(key, "ABCD")
+
+
+# --- backup_code_digest_sealed: the device's key opened and used in one native call ---------
+
+
+def _sealed_fixture():
+    import cryptography.fernet as reference
+
+    raw_key = bytes(range(32))
+    fernet_key = core.Fernet.generate_key()
+    # Sealed by cryptography's own Fernet: an independent implementation of the format.
+    sealed = reference.Fernet(fernet_key).encrypt(raw_key)
+    return raw_key, fernet_key, sealed
+
+
+SEALED_SPELLINGS = ["7K3M-Q9XD-2HPA", "7k3m q9xd 2hpa", "7K3MQ9XD2HPA", "OIL0-1LI0-OOII", "\uff17K3M-Q9XD-2HPA"]
+
+
+@pytest.mark.parametrize("code", SEALED_SPELLINGS)
+def test_backup_code_digest_sealed_equals_the_digest_under_the_plain_key(code):
+    raw_key, fernet_key, sealed = _sealed_fixture()
+    expected = core.backup_code_digest(raw_key, code)
+    # and the plain digest is HMAC-SHA256 of the normalised code (Python's hmac as oracle)
+    assert expected == hmac.new(raw_key, core.normalize_backup_code(code).encode(), hashlib.sha256).hexdigest()
+    fernet = core.Fernet(fernet_key)
+    ring = core.MultiFernet([core.Fernet(core.Fernet.generate_key()), fernet])
+    for keys in (fernet, ring):
+        for token in (sealed, sealed.decode("ascii"), bytearray(sealed)):
+            assert core.backup_code_digest_sealed(keys, token, code) == expected
+
+
+def test_backup_code_digest_sealed_distinguishes_codes_and_keys():
+    raw_key, fernet_key, sealed = _sealed_fixture()
+    fernet = core.Fernet(fernet_key)
+    other = fernet.encrypt(bytes(range(1, 33)))
+    a = core.backup_code_digest_sealed(fernet, sealed, "7K3M-Q9XD-2HPA")
+    assert a != core.backup_code_digest_sealed(fernet, sealed, "7K3M-Q9XD-2HPB")
+    assert a != core.backup_code_digest_sealed(fernet, other, "7K3M-Q9XD-2HPA")
+
+
+def test_backup_code_digest_sealed_refuses_a_token_no_key_opens():
+    raw_key, fernet_key, sealed = _sealed_fixture()
+    strangers = core.MultiFernet([core.Fernet(core.Fernet.generate_key()), core.Fernet(core.Fernet.generate_key())])
+    with pytest.raises(core.InvalidToken):
+        core.backup_code_digest_sealed(strangers, sealed, "7K3M-Q9XD-2HPA")
+    fernet = core.Fernet(fernet_key)
+    tampered = bytearray(sealed)
+    tampered[40] ^= 1
+    for token in (bytes(tampered), b"", "not a token", sealed[:-1]):
+        with pytest.raises(core.InvalidToken):
+            core.backup_code_digest_sealed(fernet, token, "7K3M-Q9XD-2HPA")
+    with pytest.raises(core.InvalidToken):  # opens, but holds no key
+        core.backup_code_digest_sealed(fernet, fernet.encrypt(b""), "7K3M-Q9XD-2HPA")
+
+
+def test_backup_code_digest_sealed_refuses_junk_code_and_wrong_types():
+    raw_key, fernet_key, sealed = _sealed_fixture()
+    fernet = core.Fernet(fernet_key)
+    for junk in ("", "---", "x" * 129, "7K3M!Q9XD"):
+        with pytest.raises(ValueError):
+            core.backup_code_digest_sealed(fernet, sealed, junk)
+    # Junk code is refused before the key is opened: no InvalidToken for a bad token.
+    with pytest.raises(ValueError):
+        core.backup_code_digest_sealed(fernet, b"not a token", "")
+    with pytest.raises(TypeError, match="fernet"):
+        core.backup_code_digest_sealed(fernet_key, sealed, "7K3M-Q9XD-2HPA")
+    with pytest.raises(TypeError, match="sealed_key"):
+        core.backup_code_digest_sealed(fernet, 12345, "7K3M-Q9XD-2HPA")
+    with pytest.raises(TypeError, match="code"):
+        core.backup_code_digest_sealed(fernet, sealed, b"7K3M-Q9XD-2HPA")
