@@ -117,7 +117,7 @@ def provisioning_uri(user, secret: str) -> str:
     )
 
 
-@sensitive_variables("secret", "sealed", "enrollment")
+@sensitive_variables("secret", "sealed", "uri", "svg")
 def start_enrollment(user) -> Enrollment:
     """A new pending device with a fresh secret; the caller shows the result once.
 
@@ -178,6 +178,7 @@ def disable(user) -> None:
         raise NotEnrolled()
 
 
+@sensitive_variables("codes")
 def store_codes(user, codes: list[str]) -> list[str]:
     """Replace the user's backup codes with the given plaintext codes (stored as digests).
 
@@ -196,6 +197,7 @@ def store_codes(user, codes: list[str]) -> list[str]:
     return codes
 
 
+@sensitive_variables("codes")
 def rotate_codes(user, codes: Optional[list[str]] = None) -> list[str]:
     """Replace every backup code of a confirmed device with a fresh set, atomically.
 
@@ -207,6 +209,7 @@ def rotate_codes(user, codes: Optional[list[str]] = None) -> list[str]:
     return _replace_backup_codes(device, codes)
 
 
+@sensitive_variables("codes")
 def _replace_backup_codes(device: Totp, codes: Optional[list[str]] = None) -> list[str]:
     if codes is None:
         codes = core.generate_backup_codes(count=conf.MAX_BACKUP_CODES, length=CROCKFORD_CODE_LENGTH)
@@ -215,6 +218,7 @@ def _replace_backup_codes(device: Totp, codes: Optional[list[str]] = None) -> li
     return codes
 
 
+@sensitive_variables("codes", "code", "candidates", "key", "forms", "digests", "rows")
 def _store_backup_codes(device: Totp, codes: list[str]) -> None:
     """Replace all of the device's codes in one transaction, digested under its own key.
 
@@ -243,6 +247,7 @@ def _store_backup_codes(device: Totp, codes: list[str]) -> None:
         BackupCode.objects.bulk_create(rows)
 
 
+@sensitive_variables("key", "sealed")
 def _own_backup_key(device: Totp) -> bytes:
     """Give a device from before per-device keys its own; returns the key."""
     key, sealed = keys.new_backup_key()
@@ -257,6 +262,7 @@ def _own_backup_key(device: Totp) -> bytes:
 # Verification -----------------------------------------------------------------------
 
 
+@sensitive_variables("code")
 def verify_totp(user, code, *, on_success: OnSuccess = None, device: Optional[Totp] = None) -> bool:
     """Check a TOTP code once: True at most once per time step.
 
@@ -269,6 +275,7 @@ def verify_totp(user, code, *, on_success: OnSuccess = None, device: Optional[To
     if not _well_formed_otp(code):
         return False
 
+    @sensitive_variables("code", "step", "digests")
     def consume() -> bool:
         step = _match_step(device, code)
         if step is None:
@@ -283,6 +290,7 @@ def verify_totp(user, code, *, on_success: OnSuccess = None, device: Optional[To
     return _attempt(device, consume, on_success)
 
 
+@sensitive_variables("code", "digests")
 def verify_backup(user, code, *, on_success: OnSuccess = None, device: Optional[Totp] = None) -> bool:
     """Consume a backup code: one conditional UPDATE on its digest (``is_used = false``)."""
     device = device or _require_device(user)
@@ -290,6 +298,7 @@ def verify_backup(user, code, *, on_success: OnSuccess = None, device: Optional[
     if not digests:
         return False
 
+    @sensitive_variables("code", "step", "digests")
     def consume() -> bool:
         used = BackupCode.objects.filter(
             totp_id=device.pk, digest__in=digests, is_used=False
@@ -331,6 +340,7 @@ def is_locked(device: Totp) -> bool:
     return device.failed_attempts >= conf.MAX_FAILURES
 
 
+@sensitive_variables("code", "text")
 def _well_formed_otp(code) -> bool:
     # A string that cannot be a code is rejected without touching the database, so junk
     # input neither consumes attempts nor changes state.
@@ -340,6 +350,7 @@ def _well_formed_otp(code) -> bool:
     return len(text) == conf.DIGITS and text.isascii() and text.isdigit()
 
 
+@sensitive_variables("text")
 def could_be_backup_code(text) -> bool:
     """True when ``text`` fits a backup-code format a device can hold.
 
@@ -349,6 +360,7 @@ def could_be_backup_code(text) -> bool:
     return bool(_code_forms(text))
 
 
+@sensitive_variables("code")
 def _code_forms(code) -> list[str]:
     """The digest inputs ``code`` could stand for: its Crockford form first, then its exact form."""
     if not isinstance(code, str) or not code or len(code) > MAX_CODE_INPUT or "\x00" in code:
@@ -357,6 +369,7 @@ def _code_forms(code) -> list[str]:
     return forms
 
 
+@sensitive_variables("code", "normalized")
 def crockford_code_form(code: str) -> Optional[str]:
     """The digest input of ``code`` as one of this app's codes (normalised), or None."""
     try:
@@ -368,6 +381,7 @@ def crockford_code_form(code: str) -> Optional[str]:
     return None
 
 
+@sensitive_variables("code", "text")
 def exact_code_form(code) -> Optional[str]:
     """The digest input of ``code`` as an exact (case-sensitive) code: a prefix plus the hex
     of its ASCII, after stripping surrounding whitespace; None when it is not of that format."""
@@ -379,6 +393,7 @@ def exact_code_form(code) -> Optional[str]:
     return _EXACT_PREFIX + exact.encode("ascii").hex().upper()
 
 
+@sensitive_variables("code", "forms", "normalized", "digest_keys")
 def _backup_digests(device: Totp, code) -> list[str]:
     forms = _code_forms(code)
     if not forms:
@@ -394,6 +409,7 @@ def _backup_digests(device: Totp, code) -> list[str]:
         return []
 
 
+@sensitive_variables("code")
 def _match_step(device: Totp, code: str) -> Optional[int]:
     try:
         return core.totp_match_sealed(

@@ -5,6 +5,7 @@ import hmac
 import secrets
 import threading
 
+from django.views.decorators.debug import sensitive_variables
 from django.core.exceptions import ImproperlyConfigured
 from django.conf import settings as django_settings
 
@@ -22,6 +23,7 @@ def as_text(token) -> str:
     return token
 
 
+@sensitive_variables("key")
 def _as_bytes(key) -> bytes:
     if isinstance(key, bytes):
         return key
@@ -30,6 +32,7 @@ def _as_bytes(key) -> bytes:
     raise TypeError("a Fernet key must be str or bytes")
 
 
+@sensitive_variables("keys")
 def encryption_keys() -> list[bytes]:
     """The configured Fernet keys, first one encrypting; ImproperlyConfigured when unusable."""
     keys = conf.ENCRYPTION_KEYS
@@ -41,6 +44,7 @@ def encryption_keys() -> list[bytes]:
         raise ImproperlyConfigured("TOTP_ENCRYPTION_KEY must be a valid Fernet key.") from None
 
 
+@sensitive_variables("keys")
 def fernet():
     """A MultiFernet over every configured key (cached per key tuple; keys come from settings)."""
     keys = tuple(encryption_keys())
@@ -58,10 +62,12 @@ def fernet():
     return instance
 
 
+@sensitive_variables("key")
 def _derive(label: bytes, key: bytes) -> bytes:
     return hmac.new(key, b"django_totp_native/" + label, hashlib.sha256).digest()
 
 
+@sensitive_variables()
 def legacy_backup_digest_keys() -> list[bytes]:
     """Digest keys of backup codes issued before devices had their own (one per Fernet key).
 
@@ -75,6 +81,7 @@ def legacy_backup_digest_keys() -> list[bytes]:
 BACKUP_KEY_BYTES = 32
 
 
+@sensitive_variables("key")
 def new_backup_key() -> tuple[bytes, str]:
     """A fresh random digest key for one device's backup codes: (the key, the key sealed
     with the first Fernet key, for ``Totp.backup_key``).
@@ -86,6 +93,7 @@ def new_backup_key() -> tuple[bytes, str]:
     return key, as_text(fernet().encrypt(key))
 
 
+@sensitive_variables()
 def device_backup_digest_keys(device) -> list[bytes]:
     """The keys that a backup code of ``device`` may be digested under.
 
@@ -96,6 +104,7 @@ def device_backup_digest_keys(device) -> list[bytes]:
     return [fernet().decrypt(device.backup_key.encode("ascii"))]
 
 
+@sensitive_variables("code")
 def device_backup_digests(device, code: str) -> list[str]:
     """The digests a backup code of ``device`` may be stored under (the verify path).
 
@@ -109,6 +118,7 @@ def device_backup_digests(device, code: str) -> list[str]:
     return [core.backup_code_digest_sealed(fernet(), device.backup_key, code)]
 
 
+@sensitive_variables("secret")
 def challenge_key() -> bytes:
     """Signing key of login challenge tokens: SECRET_KEY separated by TOTP_TOKEN_SALT."""
     secret = _as_bytes(django_settings.SECRET_KEY)
