@@ -60,6 +60,17 @@ migrations-check: build
 bench: build
 	$(PY) tests/benchmarks/bench_core.py
 
+# End to end against django-totp from PyPI: each in its own venv (build/bench-http/),
+# gunicorn with 2 workers each, PostgreSQL on 127.0.0.1 (tools/ensure-services.sh starts
+# it), alternating rounds. A full run rewrites the README table and docs/images/bench_http.png;
+# `make bench-http ARGS=--quick` (or BENCH_QUICK=1) is a smoke run that writes under
+# build/bench-http/quick/ only. See tools/bench_http/run.py.
+.PHONY: bench-http
+bench-http: system
+	bash tools/ensure-services.sh
+	bash tools/bench_http/setup_venvs.sh
+	build/bench-http/venv-native/bin/python tools/bench_http/run.py $(if $(BENCH_QUICK),--quick) $(ARGS)
+
 # libFuzzer harnesses over the native parsers (cpp/fuzz), built with clang, ASan and UBSan
 # into build/fuzz. `make fuzz` runs every target for FUZZ_SECONDS each; `make fuzz-ci`
 # runs each for a few seconds from its seed corpus (tests/fuzz_corpus). Both print the
