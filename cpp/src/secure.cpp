@@ -1,9 +1,7 @@
 #include "totp_native/secure.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
-#include <climits>
 #include <utility>
 
 #include "totp_native/errors.hpp"
@@ -74,26 +72,6 @@ void SecureBuffer::push_back(std::uint8_t byte) {
 void SecureBuffer::clear() noexcept {
   secure_wipe(bytes_.data(), bytes_.capacity());
   bytes_.clear();
-}
-
-void random_fill(std::span<std::uint8_t> out) {
-  std::size_t done = 0;
-  while (done < out.size()) {
-    const std::size_t chunk = std::min<std::size_t>(out.size() - done, INT_MAX);
-    if (RAND_bytes(out.data() + done, static_cast<int>(chunk)) != 1) {
-      throw_openssl_error("RAND_bytes");
-    }
-    done += chunk;
-  }
-}
-
-std::vector<std::uint8_t> random_bytes(std::size_t n) {
-  if (n > kMaxRandomBytes) {
-    throw InvalidArgument("random_bytes: n must be at most " + std::to_string(kMaxRandomBytes));
-  }
-  std::vector<std::uint8_t> out(n);
-  random_fill(out);
-  return out;
 }
 
 bool constant_time_equal(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {

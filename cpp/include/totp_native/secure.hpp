@@ -50,7 +50,10 @@ void secure_wipe(std::string& text) noexcept;
 // CSPRNG fails and InvalidArgument if |n| exceeds kMaxRandomBytes.
 inline constexpr std::size_t kMaxRandomBytes = 1 << 20;
 std::vector<std::uint8_t> random_bytes(std::size_t n);
-// random_fill fills |out| from the CSPRNG; throws Error on failure.
+// random_fill fills |out| from the CSPRNG; throws Error on failure. Small requests are
+// served from a per-thread pool that RAND_bytes refills 4 KiB at a time (random.cpp):
+// bytes are wiped from the pool as they are handed out, and the pool is discarded in a
+// forked child, so no two processes or threads ever receive the same bytes.
 void random_fill(std::span<std::uint8_t> out);
 
 // constant_time_equal returns true iff |a| and |b| have equal length and equal bytes.
