@@ -160,13 +160,15 @@ class Contender:
     results: dict = field(default_factory=dict)  # endpoint -> list of per-round dicts
 
     def select_otp_users(self, n, exclude):
-        """n users who have not used the current time step (our side refuses a replayed step:
-        django-totp does not, but both get the same schedule). Waits for the next step when
+        """n users with a time step they have not used: the current one or the next (both
+        inside the default tolerance of one step). This project refuses a replayed step;
+        django-totp does not, but both get the same schedule. Waits for the next step when
         too few are left (a small --quick pool)."""
         for _ in range(2):
             step = int(time.time() // PERIOD)
-            fresh = [u for u in self.seeds["enrolled"] if u["last_step"] < step and u["username"] not in exclude]
+            fresh = [u for u in self.seeds["enrolled"] if u["last_step"] <= step and u["username"] not in exclude]
             if len(fresh) >= n:
+                fresh.sort(key=lambda u: u["last_step"])
                 return fresh[:n]
             time.sleep(PERIOD - time.time() % PERIOD + 0.2)
         raise RuntimeError(f"{self.name}: fewer than {n} enrolled users have an unused time step")
@@ -219,12 +221,13 @@ def prepare(contender: Contender, endpoint: str, cfg: Config) -> tuple[list[Requ
 
     if endpoint == "otp":
         pairs = contender.pending.get("otp", [])
-        now = time.time()
+        current = int(time.time() // PERIOD)
         reqs = []
         for user, token in pairs:
+            step = max(current, user["last_step"] + 1)  # current, or the next one when current is used
             reqs.append(json_request(path, {"totp_challenge_token": token,
-                                            "otp_code": pyotp.TOTP(user["secret"]).at(now)}))
-            user["last_step"] = int(now // PERIOD)
+                                            "otp_code": pyotp.TOTP(user["secret"]).at(step * PERIOD)}))
+            user["last_step"] = step
         return reqs, plain
 
     if endpoint == "backup":
