@@ -184,6 +184,10 @@ TEST(otp_totp_uses_floor_of_time_minus_t0_over_period) {
   CHECK_EQ(totp_native::totp_step(59.999, 30, 0), 1);
   CHECK_EQ(totp_native::totp_step(60.0, 30, 0), 2);
   CHECK_EQ(totp_native::totp_step(-0.5, 30, 0), -1);
+  // Step 0 (the first period after t0) is defined: its code is HOTP at counter 0.
+  const OtpParams first = params_with(6, 30, 1, HashAlgorithm::kSha1, 1000);
+  CHECK_EQ(totp_native::totp(kRfcKey, 1000.0, first), reference_hotp(kRfcKey, 0, 6, HashAlgorithm::kSha1));
+  CHECK_EQ(totp_native::totp(kRfcKey, 1029.5, first), reference_hotp(kRfcKey, 0, 6, HashAlgorithm::kSha1));
 }
 
 TEST(otp_parse_hash_algorithm) {
