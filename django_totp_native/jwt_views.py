@@ -43,6 +43,10 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
         if user is None or not getattr(user, "is_active", True):
             return Response({"detail": "Invalid credentials."}, status=status.HTTP_401_UNAUTHORIZED)
         attempt.succeeded()
+        # For a user with 2FA, one statement both tells so and hands out the challenge.
+        token = challenges.issue_if_enabled(user)
+        if token is not None:
+            return Response({"is_totp_enabled": True, "totp_challenge_token": token}, status=status.HTTP_200_OK)
         state = management.second_factor_state(user)
         if state.must_enroll:
             # An administrator requires 2FA and there is none yet: the password earns only
@@ -55,15 +59,8 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
                 },
                 status=status.HTTP_200_OK,
             )
-        if not state.enabled:
-            signals.non_totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
-            return Response(
-                {"is_totp_enabled": False, **tokens_for(user, second_factor=False)}, status=status.HTTP_200_OK
-            )
-        return Response(
-            {"is_totp_enabled": True, "totp_challenge_token": challenges.issue(user)},
-            status=status.HTTP_200_OK,
-        )
+        signals.non_totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
+        return Response({"is_totp_enabled": False, **tokens_for(user, second_factor=False)}, status=status.HTTP_200_OK)
 
 
 class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
@@ -80,7 +77,7 @@ class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            user = challenges.complete_login(
+            login = challenges.complete(
                 data["totp_challenge_token"], otp_code=data["otp_code"], backup_code=data["backup_code"]
             )
         except InvalidCode:
@@ -88,8 +85,9 @@ class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
                 sender=self.__class__, request=request, user=None, reason="login"
             )
             raise
-        signals.totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
-        return Response(tokens_for(user, second_factor=True), status=status.HTTP_200_OK)
+        signals.totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=login.user)
+        tokens = tokens_for(login.user, second_factor=True, device_proof=login.device_proof)
+        return Response(tokens, status=status.HTTP_200_OK)
 
 
 class TokenRefreshView(DetailErrorsMixin, simplejwt_views.TokenRefreshView):

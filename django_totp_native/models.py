@@ -1,4 +1,4 @@
-"""Database models: one TOTP device per user, its backup codes and burned challenge nonces."""
+"""Database models: one TOTP device per user (with its login-challenge sequence), its backup codes, and the "require 2FA" orders."""
 
 from django.conf import settings
 from django.db import models
@@ -46,6 +46,17 @@ class Totp(models.Model):
         blank=True,
         help_text="Backoff: no code is checked before this time.",
     )
+    challenge_issued = models.BigIntegerField(
+        default=0,
+        help_text="Sequence number of the last login challenge issued to this user (in the token).",
+    )
+    challenge_redeemed = models.BigIntegerField(
+        default=0,
+        help_text=(
+            "Sequence number of the last login challenge that completed a login: it and every "
+            "older challenge are spent (single-use challenge tokens)."
+        ),
+    )
 
     class Meta:
         verbose_name = "TOTP device"
@@ -83,24 +94,6 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return f"Backup code ({'used' if self.is_used else 'unused'})"
-
-
-class UsedChallenge(models.Model):
-    """Nonce of a login challenge token that was redeemed; a token works only once."""
-
-    nonce = models.CharField(max_length=64, unique=True, help_text="Hex nonce of the redeemed token.")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text="User the token was issued to.",
-    )
-    expires_at = models.DateTimeField(
-        db_index=True, help_text="After this the token is expired anyway and the row can be purged."
-    )
-
-    def __str__(self) -> str:
-        return "Redeemed challenge"
 
 
 class TotpRequirement(models.Model):

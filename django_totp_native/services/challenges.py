@@ -1,21 +1,25 @@
-"""Login challenge tokens: signed by the core, short-lived, purpose-bound and single-use."""
+"""Login challenge tokens: signed by the core, short-lived, purpose-bound and single-use.
+
+Single use without a table of spent nonces: the password step hands out the next number
+of a per-user sequence (``Totp.challenge_issued``, carried in the signed token), and the
+login that completes with a challenge records its number in ``Totp.challenge_redeemed``
+in the same UPDATE that consumes the code. A challenge is spent once its number is at
+most ``challenge_redeemed``: using one also spends every older one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone
 from typing import Optional
 
-from django.views.decorators.debug import sensitive_variables
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
-from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from .. import core
 from ..conf import conf
-from ..models import UsedChallenge
-from . import devices, keys
+from ..models import Totp
+from . import attempts, devices, keys, sessions
 from .errors import InvalidChallenge, InvalidCode, NotEnrolled
 
 PURPOSE = "totp_verification"
@@ -25,15 +29,35 @@ MAX_TOKEN_LENGTH = 1024
 
 @dataclass(frozen=True)
 class Challenge:
-    subject: str
+    subject: str  # the user's pk as text
     issued_at: int
     nonce: str
+    sequence: int = 0
+
+
+@dataclass(frozen=True)
+class Login:
+    """A completed second step: the user, and the proof their new credentials carry."""
+
+    user: object
+    device_proof: str
+
+
+@sensitive_variables()
+def issue_if_enabled(user) -> Optional[str]:
+    """A challenge token when the user has 2FA on (one statement hands out its number), else None."""
+    sequence = attempts.next_challenge(user.pk)
+    if sequence is None:
+        return None
+    return core.sign_challenge(keys.challenge_key(), f"{sequence}:{user.pk}", PURPOSE)
 
 
 @sensitive_variables()
 def issue(user) -> str:
-    """A challenge token for a user who passed the password step."""
-    return core.sign_challenge(keys.challenge_key(), str(user.pk), PURPOSE)
+    """A challenge token for a user who passed the password step (and has 2FA on: for a
+    user without, the token can never complete a login)."""
+    token = issue_if_enabled(user)
+    return token if token is not None else core.sign_challenge(keys.challenge_key(), f"0:{user.pk}", PURPOSE)
 
 
 @sensitive_variables("token")
@@ -42,7 +66,10 @@ def read(token) -> Challenge:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH or "\x00" in token:
         raise core.InvalidToken("malformed challenge token")
     subject, issued_at, nonce = core.verify_challenge(keys.challenge_key(), token, PURPOSE, conf.TOKEN_MAX_AGE)
-    return Challenge(subject=subject, issued_at=int(issued_at), nonce=nonce)
+    sequence, _, pk = subject.partition(":")
+    if not pk or not sequence.isdigit():
+        raise core.InvalidToken("malformed challenge token")
+    return Challenge(subject=pk, issued_at=int(issued_at), nonce=nonce, sequence=int(sequence))
 
 
 def user_for(challenge: Challenge):
@@ -56,23 +83,18 @@ def user_for(challenge: Challenge):
 
 
 def is_used(challenge: Challenge) -> bool:
-    return UsedChallenge.objects.filter(nonce=challenge.nonce).exists()
-
-
-def _burn(challenge: Challenge, user) -> None:
-    expires = datetime.fromtimestamp(challenge.issued_at, tz=dt_timezone.utc) + timedelta(
-        seconds=conf.TOKEN_MAX_AGE + 60
-    )
-    UsedChallenge.objects.filter(expires_at__lt=timezone.now()).delete()
-    UsedChallenge.objects.create(nonce=challenge.nonce, user=user, expires_at=expires)
+    """True when the challenge can no longer complete a login (spent, or never issued)."""
+    row = Totp.objects.filter(user_id=challenge.subject).values_list("challenge_issued", "challenge_redeemed").first()
+    return row is None or not (row[1] < challenge.sequence <= row[0])
 
 
 @sensitive_variables("token", "otp_code", "backup_code", "challenge")
-def complete_login(token, *, otp_code: Optional[str] = None, backup_code: Optional[str] = None):
-    """Second login step: a valid challenge plus a code; returns the user.
+def complete(token, *, otp_code: Optional[str] = None, backup_code: Optional[str] = None) -> Login:
+    """Second login step: a valid challenge plus a code.
 
-    The token's nonce is burned in the same transaction that consumes the code, so a
-    token logs in at most once and a failed code does not burn it. Raises
+    The challenge is spent in the same UPDATE that consumes the code, so a token logs
+    in at most once and a failed code does not spend it. A successful step costs three
+    SQL statements (the user, the attempt, the consumption) and one commit. Raises
     InvalidChallenge, InvalidCode, NotEnrolled or LockedOut.
     """
     try:
@@ -80,23 +102,18 @@ def complete_login(token, *, otp_code: Optional[str] = None, backup_code: Option
         user = user_for(challenge)
     except (core.InvalidToken, get_user_model().DoesNotExist):
         raise InvalidChallenge() from None
-    if not getattr(user, "is_active", True):
+    if not getattr(user, "is_active", True) or challenge.sequence < 1:
         raise InvalidChallenge()
-    if not devices.is_enabled(user):
-        raise NotEnrolled("TOTP is not enabled for this user.")
-    if is_used(challenge):
-        raise InvalidChallenge()
-
-    def burn(_device) -> None:
-        _burn(challenge, user)
-
-    try:
-        if otp_code is not None:
-            ok = devices.verify_totp(user, otp_code, on_success=burn)
-        else:
-            ok = devices.verify_backup(user, backup_code, on_success=burn)
-    except IntegrityError:
-        raise InvalidChallenge() from None
-    if not ok:
+    if otp_code is not None:
+        device = devices.verify_totp(user, otp_code, challenge_sequence=challenge.sequence)
+    else:
+        device = devices.verify_backup(user, backup_code, challenge_sequence=challenge.sequence)
+    if not device:
         raise InvalidCode("Invalid 2FA code.")
-    return user
+    return Login(user=user, device_proof=sessions.device_proof(device))
+
+
+@sensitive_variables("token", "otp_code", "backup_code")
+def complete_login(token, *, otp_code: Optional[str] = None, backup_code: Optional[str] = None):
+    """``complete`` returning the user only (the django-totp-shaped entry point)."""
+    return complete(token, otp_code=otp_code, backup_code=backup_code).user

@@ -6,19 +6,17 @@ import logging
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Callable, Optional
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from .. import core
 from ..conf import conf
 from ..models import BackupCode, Totp
-from . import keys
-from .errors import AlreadyConfirmed, AlreadyEnrolled, InvalidCode, LockedOut, NotEnrolled  # noqa: F401 (re-exported)
+from . import attempts, keys
+from .errors import AlreadyConfirmed, AlreadyEnrolled, InvalidChallenge, InvalidCode, LockedOut, NotEnrolled  # noqa: F401 (re-exported)
 
 logger = logging.getLogger("django_totp_native")
 
@@ -263,72 +261,97 @@ def _own_backup_key(device: Totp) -> bytes:
 
 
 @sensitive_variables("code")
-def verify_totp(user, code, *, on_success: OnSuccess = None, device: Optional[Totp] = None) -> bool:
-    """Check a TOTP code once: True at most once per time step.
+def verify_totp(
+    user,
+    code,
+    *,
+    on_success: OnSuccess = None,
+    device: Optional[Totp] = None,
+    challenge_sequence: Optional[int] = None,
+):
+    """Check a TOTP code once: a true value (the device row) at most once per time step.
 
-    The matched step is recorded by one conditional UPDATE (``last_used_step < step``),
-    so of any number of concurrent requests with the same code exactly one succeeds.
-    ``on_success`` runs inside the same transaction; if it raises, nothing is consumed.
-    Raises NotEnrolled, or LockedOut while backoff or the hard lock applies.
+    One transaction (``attempts``): the attempt is counted and the device row read and
+    locked by one UPDATE, the code is matched natively, and on success one conditional
+    UPDATE records the step (``last_used_step < step``) — so of any number of concurrent
+    requests with the same code exactly one succeeds. ``on_success`` runs inside the same
+    transaction; if it raises, nothing is consumed and the attempt counts as failed. With
+    ``challenge_sequence`` (the login's second step) the device must be confirmed and the
+    challenge unspent; success spends it. ``device``: the pending device being confirmed.
+    Raises NotEnrolled, InvalidChallenge, or LockedOut while backoff or the hard lock applies.
     """
-    device = device or _require_device(user)
     if not _well_formed_otp(code):
-        return False
+        return None
 
-    @sensitive_variables("code", "step", "digests")
-    def consume() -> bool:
-        step = _match_step(device, code)
-        if step is None:
+    @sensitive_variables("code", "step")
+    def check(row: attempts.Reserved) -> bool:
+        step = _match_step(row, code)
+        return step is not None and attempts.succeed(row, step=step, challenge_sequence=challenge_sequence)
+
+    return _attempt(user, check, on_success, device=device, challenge_sequence=challenge_sequence)
+
+
+@sensitive_variables("code", "forms")
+def verify_backup(
+    user,
+    code,
+    *,
+    on_success: OnSuccess = None,
+    device: Optional[Totp] = None,
+    challenge_sequence: Optional[int] = None,
+):
+    """Consume a backup code: one conditional UPDATE on its digest (``is_used = false``),
+    inside the same kind of attempt as ``verify_totp``."""
+    forms = _code_forms(code)
+    if not forms:
+        return None
+
+    @sensitive_variables("code", "forms", "digests")
+    def check(row: attempts.Reserved) -> bool:
+        digests = _backup_digests(row, forms)
+        if not digests:
             return False
-        return (
-            Totp.objects.filter(pk=device.pk, last_used_step__lt=step).update(
-                last_used_step=step, failed_attempts=0, next_attempt_at=None
-            )
-            == 1
+        used = BackupCode.objects.filter(totp_id=row.pk, digest__in=digests, is_used=False).update(
+            is_used=True, used_at=timezone.now()
         )
+        return used >= 1 and attempts.succeed(row, challenge_sequence=challenge_sequence)
 
-    return _attempt(device, consume, on_success)
-
-
-@sensitive_variables("code", "digests")
-def verify_backup(user, code, *, on_success: OnSuccess = None, device: Optional[Totp] = None) -> bool:
-    """Consume a backup code: one conditional UPDATE on its digest (``is_used = false``)."""
-    device = device or _require_device(user)
-    digests = _backup_digests(device, code)
-    if not digests:
-        return False
-
-    @sensitive_variables("code", "step", "digests")
-    def consume() -> bool:
-        used = BackupCode.objects.filter(
-            totp_id=device.pk, digest__in=digests, is_used=False
-        ).update(is_used=True, used_at=timezone.now())
-        if used:
-            Totp.objects.filter(pk=device.pk).update(failed_attempts=0, next_attempt_at=None)
-        return used >= 1
-
-    return _attempt(device, consume, on_success)
+    return _attempt(user, check, on_success, device=device, challenge_sequence=challenge_sequence)
 
 
-def _attempt(device: Totp, consume: Callable[[], bool], on_success: OnSuccess) -> bool:
-    """One verification attempt, counted before the check so concurrent guesses share the cap.
-
-    ``consume`` runs in a transaction together with ``on_success``; unless both finish,
-    the attempt is recorded as a failure (and an exception propagates).
-    """
-    _reserve_attempt(device.pk)
-    ok = False
+def _attempt(user, check, on_success: OnSuccess, *, device: Optional[Totp], challenge_sequence: Optional[int]):
+    """Run one attempt (see ``attempts``); the reserved row when it succeeded, else None."""
+    if user is None or getattr(user, "pk", None) is None:
+        raise NotEnrolled()
+    confirmed = True if challenge_sequence is not None else (False if device is not None and not device.is_confirmed else None)
     try:
         with transaction.atomic():
-            ok = consume()
-            if ok and on_success is not None:
-                on_success(device)
-    except BaseException:
-        _record_failure(device.pk)
+            row = attempts.reserve(user.pk, confirmed=confirmed, challenge_sequence=challenge_sequence)
+            if device is not None and row.pk != device.pk:
+                raise NotEnrolled("This enrollment was replaced by a newer one; scan the new QR code.")
+            if not check(row):
+                return None  # the counted attempt commits
+            if on_success is not None:
+                on_success(_as_device(row))
+            return row
+    except (NotEnrolled, LockedOut, InvalidChallenge):
         raise
-    if not ok:
-        _record_failure(device.pk)
-    return ok
+    except BaseException:
+        # The check or on_success failed: everything rolled back, so count it again.
+        attempts.count_failure(user.pk)
+        raise
+
+
+def _as_device(row: "attempts.Reserved") -> Totp:
+    # Only for on_success callbacks (enrollment): the login path builds no model instance.
+    return Totp(
+        pk=row.pk,
+        user_id=row.user_id,
+        secret_key=row.secret_key,
+        backup_key=row.backup_key,
+        last_used_step=row.last_used_step,
+        confirmed_at=row.confirmed_at,
+    )
 
 
 def clear_lockout(user) -> bool:
@@ -393,11 +416,9 @@ def exact_code_form(code) -> Optional[str]:
     return _EXACT_PREFIX + exact.encode("ascii").hex().upper()
 
 
-@sensitive_variables("code", "forms", "normalized", "digest_keys")
-def _backup_digests(device: Totp, code) -> list[str]:
-    forms = _code_forms(code)
-    if not forms:
-        return []
+@sensitive_variables("forms")
+def _backup_digests(device, forms: list[str]) -> list[str]:
+    """The digests the code's ``forms`` would be stored under for ``device``."""
     try:
         # One native call per form opens the device's key: it never becomes a Python object.
         return [digest for form in forms for digest in keys.device_backup_digests(device, form)]
@@ -410,7 +431,7 @@ def _backup_digests(device: Totp, code) -> list[str]:
 
 
 @sensitive_variables("code")
-def _match_step(device: Totp, code: str) -> Optional[int]:
+def _match_step(device, code: str) -> Optional[int]:
     try:
         return core.totp_match_sealed(
             keys.fernet(),
@@ -429,32 +450,3 @@ def _match_step(device: Totp, code: str) -> Optional[int]:
             device.user_id,
         )
         return None
-
-
-def _reserve_attempt(device_pk) -> None:
-    # Counted before the check, in one conditional UPDATE, so concurrent guesses can never
-    # exceed TOTP_MAX_FAILURES; a success resets the counter.
-    now = timezone.now()
-    reserved = (
-        Totp.objects.filter(pk=device_pk, failed_attempts__lt=conf.MAX_FAILURES)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(failed_attempts=F("failed_attempts") + 1)
-    )
-    if reserved:
-        return
-    row = Totp.objects.filter(pk=device_pk).values("failed_attempts", "next_attempt_at").first()
-    if row is None:
-        raise NotEnrolled()
-    if row["failed_attempts"] >= conf.MAX_FAILURES:
-        raise LockedOut(None)
-    wait = (row["next_attempt_at"] - now).total_seconds() if row["next_attempt_at"] else 0
-    raise LockedOut(max(wait, 0))
-
-
-def _record_failure(device_pk) -> None:
-    failures = Totp.objects.filter(pk=device_pk).values_list("failed_attempts", flat=True).first()
-    if failures is None or failures < conf.BACKOFF_AFTER:
-        return
-    delay = min(conf.BACKOFF_BASE * (2 ** min(failures - conf.BACKOFF_AFTER, 30)), conf.BACKOFF_MAX)
-    Totp.objects.filter(pk=device_pk).update(next_attempt_at=timezone.now() + timedelta(seconds=delay))
-

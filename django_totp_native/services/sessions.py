@@ -49,14 +49,14 @@ def _fingerprint(user, proof: str) -> str:
     return f"{user.pk}:{proof}:{auth_hash}"
 
 
-def mark_session_verified(request, user) -> None:
+def mark_session_verified(request, user, device_proof: Optional[str] = None) -> None:
     """Record in ``request.session`` that ``user`` passed the second factor in this session.
 
     Call it after ``django.contrib.auth.login`` (which cycles the session key), so the
     mark lives in the session the user keeps. Without a confirmed device there is
     nothing to be verified for, and the mark is removed.
     """
-    proof = current_device_proof(user)
+    proof = device_proof or current_device_proof(user)
     if proof is None:
         request.session.pop(SESSION_KEY, None)
         return

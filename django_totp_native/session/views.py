@@ -182,12 +182,15 @@ class VerifyView(View):
         otp_code, backup_code = form.codes()
         try:
             if self.pending is not None:
-                user = challenges.complete_login(self.pending["token"], otp_code=otp_code, backup_code=backup_code)
+                login = challenges.complete(self.pending["token"], otp_code=otp_code, backup_code=backup_code)
+                user, proof = login.user, login.device_proof
             else:
                 user = request.user
                 check = devices.verify_totp if otp_code is not None else devices.verify_backup
-                if not check(user, otp_code if otp_code is not None else backup_code):
+                device = check(user, otp_code if otp_code is not None else backup_code)
+                if not device:
                     raise InvalidCode()
+                proof = sessions.device_proof(device)
         except InvalidCode:
             signals.totp_verification_failed.send_robust(
                 sender=self.__class__, request=request, user=None if self.pending else request.user, reason="login"
@@ -202,9 +205,9 @@ class VerifyView(View):
             _notify(request, messages.WARNING, _("Your sign-in expired. Please enter your password again."))
             next_url = safe_next(request, (self.pending or {}).get("next"))
             return redirect(access.with_next(resolve_url(settings.LOGIN_URL), next_url))
-        return self.finish(user, used_backup_code=backup_code is not None)
+        return self.finish(user, proof, used_backup_code=backup_code is not None)
 
-    def finish(self, user, *, used_backup_code: bool):
+    def finish(self, user, device_proof: str, *, used_backup_code: bool):
         request = self.request
         if self.pending is not None:
             next_url = safe_next(request, self.pending.get("next"))
@@ -214,7 +217,7 @@ class VerifyView(View):
         else:
             next_url = _next_from(request)
             request.session.cycle_key()
-        sessions.mark_session_verified(request, user)
+        sessions.mark_session_verified(request, user, device_proof)
         signals.totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
         if used_backup_code:
             _notify(

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from django_totp_native import core
-from django_totp_native.models import BackupCode, Totp, UsedChallenge
+from django_totp_native.models import BackupCode, Totp
 from django_totp_native.services import devices, keys
 
 
@@ -44,11 +44,10 @@ def code_at(secret: str, offset_steps: int = 0) -> str:
 def two_factor_state(user) -> dict:
     """Everything two-factor keeps for a user: the device row (sealed secret and backup
     key, confirmation, last used step, failure counter, backoff), every backup code (used
-    or not, when) and the challenges burned for the user."""
+    or not, when); the device row also holds the login-challenge sequence (issued, spent)."""
     return {
         "device": Totp.objects.filter(user_id=user.pk).values().first(),
         "codes": list(BackupCode.objects.filter(totp__user_id=user.pk).order_by("pk").values()),
-        "burned": list(UsedChallenge.objects.filter(user_id=user.pk).order_by("pk").values()),
     }
 
 

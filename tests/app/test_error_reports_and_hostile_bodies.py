@@ -186,7 +186,7 @@ def test_api_views_error_reports_hide_codes(enrolled, monkeypatch):
     code = enrolled.code()
     api = APIClient(raise_request_exception=True)
     first = api.post("/api/jwt/create/", {"username": "alice", "password": PASSWORD}, format="json").json()
-    monkeypatch.setattr(challenges, "complete_login", _forced_failure)
+    monkeypatch.setattr(challenges, "complete", _forced_failure)
     body = {"totp_challenge_token": first["totp_challenge_token"], "otp_code": code}
     report = _report_of(lambda: api.post("/api/jwt/totp/verify/", body, format="json"))
     _assert_hidden(report, code, first["totp_challenge_token"])

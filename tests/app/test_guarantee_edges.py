@@ -1,15 +1,13 @@
 """Edges of the guarantees that mutation testing (``make mutate``) found untested: the
-backoff schedule, how long a burned challenge is remembered, and what rotation reports
+backoff schedule, which challenges a login spends, and what rotation reports
 and rewrites when devices change or are half-rotated."""
-
-from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet as OracleFernet
 from django.utils import timezone
 
 from django_totp_native import core
-from django_totp_native.models import Totp, UsedChallenge
+from django_totp_native.models import BackupCode, Totp
 from django_totp_native.services import challenges, devices, keys, rotation
 
 from .conftest import enroll
@@ -54,31 +52,30 @@ def test_backoff_stops_at_its_maximum(make_user, settings):
     assert 4.5 < wait < 6.5
 
 
-def test_a_burned_challenge_is_remembered_while_the_token_still_verifies(make_user, settings):
-    settings.TOTP_TOKEN_MAX_AGE = 120
+def test_a_spent_challenge_stays_spent_and_spends_every_older_one(make_user):
     enrolled = enroll(make_user("alice"))
-    token = challenges.issue(enrolled.user)
-    issued_at = challenges.read(token).issued_at
-    challenges.complete_login(token, otp_code=enrolled.code())
-    kept_until = UsedChallenge.objects.get().expires_at
-    # The token verifies until issued_at + TOTP_TOKEN_MAX_AGE; its nonce must outlive that,
-    # or the purge of expired nonces would make the token usable again.
-    assert kept_until.timestamp() >= issued_at + settings.TOTP_TOKEN_MAX_AGE
-    # ... and the purge that another login's burn runs keeps it.
+    older, used, newer = (challenges.issue(enrolled.user) for _ in range(3))
+    challenges.complete_login(used, otp_code=enrolled.code())
+    # Another user's login does not touch this user's sequence.
     other = enroll(make_user("bob"))
     challenges.complete_login(challenges.issue(other.user), otp_code=other.code())
+    for token in (used, older):
+        with pytest.raises(challenges.InvalidChallenge):
+            challenges.complete_login(token, backup_code=enrolled.backup_codes[0])
+    # A challenge issued after the spent one still works, once.
+    assert challenges.complete_login(newer, backup_code=enrolled.backup_codes[0]) == enrolled.user
     with pytest.raises(challenges.InvalidChallenge):
-        challenges.complete_login(token, backup_code=enrolled.backup_codes[0])
+        challenges.complete_login(newer, backup_code=enrolled.backup_codes[1])
 
 
-def test_expired_burned_challenges_are_purged(make_user):
+def test_a_challenge_never_issued_is_refused(make_user):
+    """A token signed for a sequence number the device never handed out (as after the device
+    was reset and enrolled again: the sequence starts over) completes no login."""
     enrolled = enroll(make_user("alice"))
-    UsedChallenge.objects.create(
-        nonce="0" * 32, user=enrolled.user, expires_at=timezone.now() - timedelta(seconds=1)
-    )
-    challenges.complete_login(challenges.issue(enrolled.user), otp_code=enrolled.code())
-    assert not UsedChallenge.objects.filter(nonce="0" * 32).exists()
-    assert UsedChallenge.objects.count() == 1
+    forged_ahead = core.sign_challenge(keys.challenge_key(), f"5:{enrolled.user.pk}", challenges.PURPOSE)
+    with pytest.raises(challenges.InvalidChallenge):
+        challenges.complete_login(forged_ahead, otp_code=enrolled.code())
+    assert Totp.objects.get(user=enrolled.user).failed_attempts == 0
 
 
 def test_rotation_does_not_count_a_device_deleted_while_it_runs(make_user, settings, monkeypatch):
@@ -112,3 +109,32 @@ def test_rotation_rewrites_only_what_is_under_an_old_key(make_user, settings):
     assert report.resealed == 1
     assert device.secret_key == sealed_secret, "the part already under the first key is left as it was"
     assert core.Fernet(new_key).decrypt(device.backup_key.encode())
+
+
+def test_a_backup_code_success_clears_failures_and_backoff_and_records_when(make_user, settings):
+    settings.TOTP_BACKOFF_AFTER = 1
+    enrolled = enroll(make_user("alice"))
+    assert not devices.verify_totp(enrolled.user, wrong_code(enrolled))
+    device = Totp.objects.get(user=enrolled.user)
+    assert device.failed_attempts == 1 and device.next_attempt_at is not None
+    Totp.objects.filter(pk=device.pk).update(next_attempt_at=timezone.now())  # the wait is over
+    before = timezone.now()
+    assert devices.verify_backup(enrolled.user, enrolled.backup_codes[4])
+    device = Totp.objects.get(pk=device.pk)
+    assert (device.failed_attempts, device.next_attempt_at) == (0, None)
+    used = BackupCode.objects.get(totp=device, is_used=True)
+    assert before <= used.used_at <= timezone.now()
+
+
+def test_an_inactive_user_cannot_finish_a_login_started_before(make_user):
+    enrolled = enroll(make_user("alice"))
+    token = challenges.issue(enrolled.user)
+    enrolled.user.is_active = False
+    enrolled.user.save(update_fields=["is_active"])
+    with pytest.raises(challenges.InvalidChallenge):
+        challenges.complete_login(token, otp_code=enrolled.code())
+    with pytest.raises(challenges.InvalidChallenge):
+        challenges.complete_login(token, backup_code=enrolled.backup_codes[0])
+    assert not BackupCode.objects.filter(totp__user=enrolled.user, is_used=True).exists()
+    assert devices.verify_totp(enrolled.user, enrolled.code()), "the code was not spent either"
+

@@ -10,7 +10,7 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from django_totp_native import core
-from django_totp_native.models import BackupCode, Totp, UsedChallenge
+from django_totp_native.models import BackupCode, Totp
 from django_totp_native.services import challenges, devices, keys
 
 from .conftest import enroll
@@ -139,7 +139,6 @@ def snapshot():
         "users": list(User.objects.order_by("pk").values()),
         "devices": list(Totp.objects.order_by("pk").values()),
         "codes": list(BackupCode.objects.order_by("pk").values()),
-        "challenges": list(UsedChallenge.objects.order_by("pk").values()),
         "mail": len(mail.outbox),
     }
 

@@ -33,3 +33,8 @@ def session_pages(settings):
 @pytest.fixture
 def client():
     return Client()
+
+
+@pytest.fixture(autouse=True)
+def _session_pages_too(settings):
+    settings.ROOT_URLCONF = "tests.compat.urls"

@@ -1,0 +1,99 @@
+"""The lean verify path: what one login request costs the database, pinned.
+
+Counted through the HTTP endpoints, as a user's request runs: SQL statements (transaction
+control — BEGIN, SAVEPOINT, RELEASE — is not a statement of ours and is left out) and
+commits. Runs on SQLite in ``make test`` and on PostgreSQL in CI's second pass
+(DATABASE_URL), so the counts hold on both.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from django_totp_native.models import Totp
+
+from .conftest import enroll
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "correct horse battery"
+TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "COMMIT", "ROLLBACK")
+
+
+class Cost:
+    def __init__(self, monkeypatch):
+        self.commits = 0
+        real_commit = connection.commit
+
+        def counting_commit():
+            self.commits += 1
+            return real_commit()
+
+        monkeypatch.setattr(connection, "commit", counting_commit)
+        self.capture = CaptureQueriesContext(connection)
+
+    def __enter__(self):
+        self.capture.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.capture.__exit__(*exc)
+
+    @property
+    def statements(self) -> list[str]:
+        return [q["sql"] for q in self.capture.captured_queries if not q["sql"].lstrip().upper().startswith(TRANSACTION_CONTROL)]
+
+
+@pytest.fixture
+def alice(make_user):
+    return enroll(make_user("alice"))
+
+
+def challenge(api):
+    body = api.post("/api/jwt/create/", {"username": "alice", "password": PASSWORD}, format="json").json()
+    return body["totp_challenge_token"]
+
+
+def test_successful_second_step_with_a_totp_code(alice, monkeypatch):
+    api = APIClient()
+    token = challenge(api)
+    with Cost(monkeypatch) as cost:
+        response = api.post("/api/jwt/totp/verify/", {"totp_challenge_token": token, "otp_code": alice.code()}, format="json")
+    assert response.status_code == 200 and response.json()["access"]
+    assert len(cost.statements) <= 3, cost.statements
+    assert cost.commits == 1
+
+
+def test_failed_second_step(alice, monkeypatch):
+    api = APIClient()
+    token = challenge(api)
+    wrong = next(c for c in ("000000", "111111", "222222") if c not in {alice.code(d) for d in (-1, 0, 1)})
+    with Cost(monkeypatch) as cost:
+        response = api.post("/api/jwt/totp/verify/", {"totp_challenge_token": token, "otp_code": wrong}, format="json")
+    assert response.status_code == 400
+    assert len(cost.statements) <= 2, cost.statements
+    assert cost.commits == 1  # the counted attempt
+    assert Totp.objects.get(user=alice.user).failed_attempts == 1
+
+
+def test_successful_second_step_with_a_backup_code(alice, monkeypatch):
+    api = APIClient()
+    token = challenge(api)
+    with Cost(monkeypatch) as cost:
+        response = api.post(
+            "/api/jwt/totp/verify/", {"totp_challenge_token": token, "backup_code": alice.backup_codes[0]}, format="json"
+        )
+    assert response.status_code == 200
+    # The user, the attempt, the code, then the device's reset and spent challenge.
+    assert len(cost.statements) <= 4, cost.statements
+    assert cost.commits == 1
+
+
+def test_password_step_of_a_user_with_2fa(alice, monkeypatch):
+    api = APIClient()
+    with Cost(monkeypatch) as cost:
+        response = api.post("/api/jwt/create/", {"username": "alice", "password": PASSWORD}, format="json")
+    assert response.json()["is_totp_enabled"] is True
+    # The user, and one UPDATE that both says 2FA is on and hands out the challenge number.
+    assert len(cost.statements) <= 2, cost.statements
