@@ -8,7 +8,7 @@ computes the codes with the native core, as the authenticator app would.
 import re
 import subprocess
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
@@ -102,10 +102,13 @@ def test_user_enrolls_then_logs_in_with_code_replay_refused_backup_code_once(bro
     assert shown_secret(browser) == secret
 
     browser.fill("code", code_for(secret), submit=True)
-    assert browser.path == "/account/2fa/backup-codes/", browser.text
+    # The codes are the answer to the confirming POST itself: never stored to be shown later.
+    assert browser.path == "/account/2fa/enroll/confirm/", browser.text
     assert "Two-factor authentication is now turned on." in browser.text
     backup_codes = BACKUP_CODE.findall(browser.find("main").text)
     assert len(backup_codes) == 10 and len(set(backup_codes)) == 10, backup_codes
+    download = unquote(browser.find("a[download]").get_attribute("href"))
+    assert download.startswith("data:text/plain") and all(code in download for code in backup_codes)
     browser.click("I have saved my backup codes")
     assert "Two-factor authentication is on." in browser.text
 
