@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from django_totp_native.services import challenges, devices
 
-from .conftest import enroll, two_factor_state, with_failures_added
+from .conftest import enroll, store_codes_as_before_device_keys, two_factor_state, with_failures_added
 from .urls import urlpatterns as api_and_admin_urlpatterns
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
@@ -145,3 +145,17 @@ def test_admin_code_step(alice, bob, kind):
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
     witness.check(kind)
+
+
+def test_codes_from_before_device_keys_stay_their_owners(alice, bob):
+    """Codes stored before devices had their own key are digested under one key shared
+    by every user: the lookup must stay within the user's own device."""
+    store_codes_as_before_device_keys(alice)
+    store_codes_as_before_device_keys(bob)
+    token = challenges.issue(alice.user)
+    witness = Witness(alice, bob)
+    response = APIClient().post(
+        "/api/jwt/totp/verify/", {"totp_challenge_token": token, "backup_code": bob.backup_codes[0]}, format="json"
+    )
+    assert response.status_code == 400
+    witness.check("backup")
