@@ -49,14 +49,18 @@ void record_failure(const char* file, int line, const std::string& what) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: core_tests VECTORS_DIR [CASE_NAME_SUBSTRING]\n";
+    std::cerr << "usage: core_tests VECTORS_DIR [CASE_NAME_SUBSTRING | -CASE_NAME_SUBSTRING]\n";
     return 2;
   }
   harness::g_vectors_dir = argv[1];
-  const std::string filter = argc > 2 ? argv[2] : "";
+  // "name" runs only the cases whose name contains it, "-name" all the others.
+  std::string filter = argc > 2 ? argv[2] : "";
+  const bool exclude = !filter.empty() && filter[0] == '-';
+  if (exclude) filter.erase(0, 1);
   int passed = 0, failed = 0;
   for (const auto& c : harness::registry()) {
-    if (!filter.empty() && std::string(c.name).find(filter) == std::string::npos) continue;
+    const bool named = std::string(c.name).find(filter) != std::string::npos;
+    if (!filter.empty() && named == exclude) continue;
     harness::g_failures_in_case = 0;
     try {
       c.body();

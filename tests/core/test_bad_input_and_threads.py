@@ -263,7 +263,7 @@ def test_hostile_input_that_succeeds():
 
 
 # --------------------------------------------------------------------------------------
-# Threads: many threads calling the core at once get exactly the single-threaded answers.
+# Threads: Python threads interleaving calls into the core (see the test's docstring for its limits).
 
 
 def _operations():
@@ -294,6 +294,15 @@ def _operations():
 
 
 def test_threads_get_the_single_threaded_answers():
+    """Eight Python threads interleaving calls get exactly the single-threaded answers.
+
+    What this shows is narrow: each of these functions holds the GIL for the whole call
+    (only qr_svg/qr_png release it), so the threads interleave *between* calls, never
+    inside the native code. It checks that no state leaks from one call into the next
+    (shared keys, cached digests, the CSPRNG: challenge nonces stay unique). Native
+    code running truly in parallel on shared key objects is tested by the C++ CTest
+    ``core_threads`` (cpp/tests/test_threads.cpp), also under ASan+UBSan (make sanitize).
+    """
     ops = _operations()
     reference = [fn(*args, **kwargs) for fn, args, kwargs in ops]
     threads_n, rounds = 8, 8  # 8 x 8 x (500 + challenge round trips) ~ 4500 calls per thread
