@@ -102,7 +102,7 @@ def complete(token, *, otp_code: Optional[str] = None, backup_code: Optional[str
         user = user_for(challenge)
     except (core.InvalidToken, get_user_model().DoesNotExist):
         raise InvalidChallenge() from None
-    if not getattr(user, "is_active", True) or challenge.sequence < 1:
+    if not getattr(user, "is_active", True):
         raise InvalidChallenge()
     if otp_code is not None:
         device = devices.verify_totp(user, otp_code, challenge_sequence=challenge.sequence)

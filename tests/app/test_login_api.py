@@ -213,3 +213,15 @@ def test_second_user_is_independent(api, enrolled, make_user):
     response = api.post("/api/jwt/totp/verify/", {"totp_challenge_token": token, "otp_code": other.code()}, format="json")
     assert response.status_code == 200
     assert BackupCode.objects.filter(totp__user=other.user).count() == 10
+
+
+def test_challenge_for_a_user_without_2fa_says_so(api, user):
+    from django_totp_native.auth import generate_challenge_token
+
+    response = api.post(
+        "/api/jwt/totp/verify/",
+        {"totp_challenge_token": generate_challenge_token(user), "otp_code": "123456"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "TOTP is not enabled for this user."
