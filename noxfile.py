@@ -8,7 +8,8 @@
 
 Each session installs the wheel built for its Python (``make wheels``), never this source
 tree, with the Django, DRF and SimpleJWT releases that support that Django, and runs the
-tests from a copy outside the tree (tools/wheels/stage_suite.py).
+tests of the sdist those wheels were built from, copied outside the tree
+(tools/wheels/stage_suite.py).
 """
 
 from __future__ import annotations
@@ -92,9 +93,13 @@ def _install(session: nox.Session, django: str, deps: list[str]) -> None:
 
 
 def _stage(session: nox.Session, *args: str) -> Path:
-    dest = BUILD / "suites" / session.name.replace("(", "-").replace(")", "").replace("=", "").replace("'", "")
-    session.run(sys.executable, str(REPO / "tools/wheels/stage_suite.py"), str(dest), *args, external=True,
-                silent=True)
+    """The tests of the sdist that the wheels were built from (this checkout may differ)."""
+    sdists = sorted(REPO.glob("dist/django_totp_native-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not sdists:
+        session.error("no sdist in dist/: run `make wheels` first")
+    dest = BUILD / "suites" / session.name.replace("(", "-").replace(")", "")
+    session.run(sys.executable, str(REPO / "tools/wheels/stage_suite.py"), str(dest), *args,
+                "--source", str(sdists[-1]), external=True, silent=True)
     return dest
 
 

@@ -20,6 +20,10 @@ wheels=("$@")
 [ -e "${wheels[0]}" ] || { echo "no wheels in dist/: run 'make wheels' first" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "needs root (debootstrap, chroot, mount)" >&2; exit 1; }
 stager=$(bash tools/wheels/find-python.sh 3.11 2>/dev/null || command -v python3)
+# The tests come from the sdist that the wheels were built from (make wheels), not from
+# this checkout, which may have moved on since.
+sdist=$(ls -t dist/django_totp_native-*.tar.gz 2>/dev/null | head -n1)
+[ -n "$sdist" ] || { echo "no sdist in dist/: run 'make wheels' first" >&2; exit 1; }
 
 mirror=${DEBIAN_MIRROR:-}
 if [ -z "$mirror" ]; then
@@ -71,8 +75,8 @@ for whl in "${wheels[@]}"; do
   rm -rf "$check" && mkdir -p "$check"
   "$py" -m pip download -q --disable-pip-version-check -d "$check/wheelhouse" "${whl}[jwt]" $SUITE \
     2> >(grep -v "is ignored: it is neither" >&2)
-  "$stager" tools/wheels/stage_suite.py "$check/suite"
-  "$stager" tools/wheels/stage_suite.py "$check/smoke" --smoke
+  "$stager" tools/wheels/stage_suite.py "$check/suite" --source "$sdist"
+  "$stager" tools/wheels/stage_suite.py "$check/smoke" --smoke --source "$sdist"
   mount -t proc proc "$ROOT/proc"
   env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 chroot "$ROOT" /bin/bash -euo pipefail -c "
     $py -m venv /check/$tag/venv

@@ -13,6 +13,10 @@ wheels=("$@")
 [ ${#wheels[@]} -gt 0 ] || wheels=(dist/*-manylinux*.whl)
 [ -e "${wheels[0]}" ] || { echo "no wheels in dist/: run 'make wheels' first" >&2; exit 1; }
 stager=$(bash tools/wheels/find-python.sh 3.11 2>/dev/null || command -v python3)
+# The tests come from the sdist that the wheels were built from (make wheels), not from
+# this checkout, which may have moved on since.
+sdist=$(ls -t dist/django_totp_native-*.tar.gz 2>/dev/null | head -n1)
+[ -n "$sdist" ] || { echo "no sdist in dist/: run 'make wheels' first" >&2; exit 1; }
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/totp-wheel-check.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
@@ -28,8 +32,8 @@ for whl in "${wheels[@]}"; do
   "$py" -m venv "$work/venv"
   "$work/venv/bin/python" -m pip install -q --disable-pip-version-check "${whl}[jwt]" "${TEST_DEPS[@]}" \
     2> >(grep -v "is ignored: it is neither" >&2)
-  "$stager" tools/wheels/stage_suite.py "$work/suite"
-  "$stager" tools/wheels/stage_suite.py "$work/smoke" --smoke
+  "$stager" tools/wheels/stage_suite.py "$work/suite" --source "$sdist"
+  "$stager" tools/wheels/stage_suite.py "$work/smoke" --smoke --source "$sdist"
   cd "$work"
 
   ext=$(venv/bin/python -c 'import django_totp_native._core as m; print(m.__file__)')

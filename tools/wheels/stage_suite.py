@@ -4,6 +4,8 @@ django-totp-native from wherever it is installed (a wheel), never from this tree
     stage_suite.py DEST            tests/ (core + app, no browser or benchmarks) and
                                    example_project/, with the repository's pytest options
     stage_suite.py DEST --smoke    only the wheel smoke (tests/smoke) and its smoke.ini
+    ... --source SDIST             take them from that sdist instead of this checkout, so
+                                   that the tests are exactly those of the wheel's source
 
 DEST is emptied first. Runs on Python 3.11+ (tomllib).
 """
@@ -11,6 +13,8 @@ DEST is emptied first. Runs on Python 3.11+ (tomllib).
 import argparse
 import shutil
 import sys
+import tarfile
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -26,10 +30,10 @@ def _ini_value(value) -> str:
     return str(value)
 
 
-def pytest_ini() -> str:
+def pytest_ini(source: Path) -> str:
     """The [tool.pytest.ini_options] of pyproject.toml as a pytest.ini: the same strictness
     (warnings as errors, strict markers) for the staged copy."""
-    options = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    options = tomllib.loads((source / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
     options = dict(options)
     if isinstance(options.get("addopts"), list):
         options["addopts"] = " ".join(options["addopts"])
@@ -38,27 +42,35 @@ def pytest_ini() -> str:
     return "\n".join(lines) + "\n"
 
 
-def stage(dest: Path, smoke: bool) -> None:
+def stage(dest: Path, smoke: bool, source: Path = REPO) -> None:
     if dest.resolve() == REPO or REPO in dest.resolve().parents and dest.resolve().name in ("tests", "django_totp_native"):
         sys.exit(f"refusing to stage into {dest}")
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
     if smoke:
-        shutil.copytree(REPO / "tests" / "smoke", dest / "smoke", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy(REPO / "tests" / "smoke" / "smoke.ini", dest / "smoke.ini")
+        shutil.copytree(source / "tests" / "smoke", dest / "smoke", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(source / "tests" / "smoke" / "smoke.ini", dest / "smoke.ini")
         return
-    shutil.copytree(REPO / "tests", dest / "tests", ignore=SKIPPED)
-    shutil.copytree(REPO / "example_project", dest / "example_project",
+    shutil.copytree(source / "tests", dest / "tests", ignore=SKIPPED)
+    shutil.copytree(source / "example_project", dest / "example_project",
                     ignore=shutil.ignore_patterns("__pycache__", "var", "*.sqlite3"))
-    (dest / "pytest.ini").write_text(pytest_ini())
+    (dest / "pytest.ini").write_text(pytest_ini(source))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path)
     parser.add_argument("--smoke", action="store_true", help="stage only the wheel smoke")
+    parser.add_argument("--source", type=Path, help="an sdist (.tar.gz) to take the tests from")
     args = parser.parse_args()
-    stage(args.dest, args.smoke)
+    if args.source is None:
+        stage(args.dest, args.smoke)
+        return
+    with tempfile.TemporaryDirectory() as unpacked, tarfile.open(args.source) as sdist:
+        top = sdist.getnames()[0].split("/")[0]
+        members = [m for m in sdist.getmembers() if m.name.split("/")[1:2] in (["tests"], ["example_project"], ["pyproject.toml"])]
+        sdist.extractall(unpacked, members=members, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        stage(args.dest, args.smoke, Path(unpacked) / top)
 
 
 if __name__ == "__main__":
