@@ -23,7 +23,7 @@ def store_backup_codes(user, codes) -> list:
 def verify_backup_code(user, input_code) -> bool:
     """Consume a backup code: True once per code, False afterwards or when unknown."""
     try:
-        return devices.verify_backup(user, input_code)
+        return bool(devices.verify_backup(user, input_code))
     except devices.LockedOut:
         return False
 

@@ -20,7 +20,7 @@ def verify_totp_code(user, input_code) -> bool:
     after too many failures the answer is False.
     """
     try:
-        return devices.verify_totp(user, input_code)
+        return bool(devices.verify_totp(user, input_code))
     except devices.LockedOut:
         return False
 

@@ -106,3 +106,12 @@ def test_api_root_answers_on_the_router_prefix(user):
     client.force_authenticate(user)
     response = client.get("/api/")
     assert response.status_code == 200 and isinstance(response.json(), dict)
+
+
+def test_compat_verifiers_answer_with_booleans(enrolled):
+    from django_totp_native import backup_code_utils, totp
+
+    assert totp.verify_totp_code(enrolled.user, enrolled.code()) is True
+    assert totp.verify_totp_code(enrolled.user, enrolled.code()) is False  # replay
+    assert backup_code_utils.verify_backup_code(enrolled.user, enrolled.backup_codes[0]) is True
+    assert backup_code_utils.verify_backup_code(enrolled.user, enrolled.backup_codes[0]) is False
