@@ -1,6 +1,7 @@
 """JWT login with a TOTP second step (needs djangorestframework-simplejwt: the [jwt] extra)."""
 
 from django.contrib.auth import authenticate, get_user_model
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -41,7 +42,7 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
             password=serializer.validated_data["password"],
         )
         if user is None or not getattr(user, "is_active", True):
-            return Response({"detail": "Invalid credentials."}, status=status.HTTP_401_UNAUTHORIZED)
+            return Response({"detail": _("Invalid credentials.")}, status=status.HTTP_401_UNAUTHORIZED)
         attempt.succeeded()
         # For a user with 2FA, one statement both tells so and hands out the challenge.
         token = challenges.issue_if_enabled(user)

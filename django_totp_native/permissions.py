@@ -11,6 +11,7 @@ another authentication class, or a JWT older than the device gets 403
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _, gettext_lazy
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import BasePermission
@@ -20,7 +21,7 @@ from .services import enrollment_tokens, sessions
 
 
 class SecondFactorRequired(PermissionDenied):
-    default_detail = (
+    default_detail = gettext_lazy(
         "Two-factor authentication is on for this account: sign in with your second factor "
         "to manage it."
     )
@@ -28,12 +29,12 @@ class SecondFactorRequired(PermissionDenied):
 
 
 class TotpRequiredByAdministrator(PermissionDenied):
-    default_detail = "Your administrator requires two-factor authentication for your account; it cannot be turned off."
+    default_detail = gettext_lazy("Your administrator requires two-factor authentication for your account; it cannot be turned off.")
     default_code = "totp_required"
 
 
 class EnrollmentOnly(PermissionDenied):
-    default_detail = "An enrollment token may only be used to enroll (totp/create/ and totp/confirm/)."
+    default_detail = gettext_lazy("An enrollment token may only be used to enroll (totp/create/ and totp/confirm/).")
     default_code = "totp_enrollment_only"
 
 
@@ -48,14 +49,14 @@ class EnrollmentTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword:
             return None
         if len(parts) != 2:
-            raise AuthenticationFailed("Invalid enrollment token header.")
+            raise AuthenticationFailed(_("Invalid enrollment token header."))
         try:
             token = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise AuthenticationFailed("Invalid enrollment token.") from None
+            raise AuthenticationFailed(_("Invalid enrollment token.")) from None
         user = enrollment_tokens.user_for(token)
         if user is None:
-            raise AuthenticationFailed("Invalid or expired enrollment token.")
+            raise AuthenticationFailed(_("Invalid or expired enrollment token."))
         return user, token
 
     def authenticate_header(self, request):

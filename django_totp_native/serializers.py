@@ -1,12 +1,13 @@
 """Request and response serializers of the API (field names as in django-totp)."""
 
+from django.utils.translation import gettext as _, gettext_lazy
 from rest_framework import serializers
 
 
 class StrictCharField(serializers.CharField):
     """A CharField that accepts only JSON strings (no numbers or booleans coerced to text)."""
 
-    default_error_messages = {"invalid": "Not a valid string."}
+    default_error_messages = {"invalid": gettext_lazy("Not a valid string.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -67,9 +68,9 @@ class SecondFactorSerializer(serializers.Serializer):
         otp_code = (attrs.get("otp_code") or "").strip() or None
         backup_code = (attrs.get("backup_code") or "").strip() or None
         if otp_code and backup_code:
-            raise serializers.ValidationError("Provide only one of otp_code or backup_code, not both.")
+            raise serializers.ValidationError(_("Provide only one of otp_code or backup_code, not both."))
         if not otp_code and not backup_code:
-            raise serializers.ValidationError("Either otp_code or backup_code is required.")
+            raise serializers.ValidationError(_("Either otp_code or backup_code is required."))
         attrs["otp_code"], attrs["backup_code"] = otp_code, backup_code
         return attrs
 

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -31,8 +32,8 @@ from .throttle import TotpAnonThrottle, TotpUserThrottle
 
 logger = logging.getLogger("django_totp_native")
 
-RECOVERY_SENT = "If an account with that email exists and has TOTP enabled, a recovery email has been sent."
-STEP_UP_REQUIRED = "A current TOTP code (otp_code) or a backup code (backup_code) is required for this change."
+RECOVERY_SENT = _("If an account with that email exists and has TOTP enabled, a recovery email has been sent.")
+STEP_UP_REQUIRED = _("A current TOTP code (otp_code) or a backup code (backup_code) is required for this change.")
 
 
 def _first_message(data):
@@ -57,7 +58,7 @@ class DetailErrorsMixin:
     def handle_exception(self, exc):
         if isinstance(exc, RecursionError):
             # The JSON parser recursed out of stack on absurdly nested input.
-            exc = ParseError("JSON parse error - the request body is nested too deeply.")
+            exc = ParseError(gettext("JSON parse error - the request body is nested too deeply."))
         if isinstance(exc, LockedOut):
             headers = {}
             if exc.retry_after is not None:
@@ -68,9 +69,9 @@ class DetailErrorsMixin:
         response = super().handle_exception(exc)
         if response is not None and response.status_code >= 400:
             if isinstance(response.data, dict) and "detail" not in response.data:
-                response.data["detail"] = _first_message(response.data) or "Invalid request."
+                response.data["detail"] = _first_message(response.data) or gettext("Invalid request.")
             elif isinstance(response.data, list):
-                response.data = {"detail": _first_message(response.data) or "Invalid request."}
+                response.data = {"detail": _first_message(response.data) or gettext("Invalid request.")}
             if isinstance(exc, PermissionDenied) and isinstance(response.data, dict):
                 # A stable, machine-readable reason next to the human one.
                 codes = exc.get_codes()
@@ -99,7 +100,7 @@ def require_step_up(request, user) -> None:
         signals.totp_verification_failed.send_robust(
             sender=TotpViewSet, request=request, user=user, reason="step_up"
         )
-        raise InvalidCode("Invalid 2FA code.")
+        raise InvalidCode(gettext("Invalid 2FA code."))
 
 
 class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
@@ -182,7 +183,7 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         if device is None:
             raise devices.NotEnrolled()
         if not device.is_confirmed:
-            raise devices.NotEnrolled("TOTP is not enabled for this user.")
+            raise devices.NotEnrolled(gettext("TOTP is not enabled for this user."))
         require_step_up(request, request.user)
         codes = devices.rotate_codes(request.user)
         signals.backup_codes_rotated.send_robust(sender=self.__class__, request=request, user=request.user)

@@ -27,6 +27,7 @@ from typing import Optional
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from ..conf import conf
 from ..models import Totp
@@ -166,9 +167,9 @@ def _refuse(user_pk, confirmed, challenge_sequence, now) -> None:
     if row is None and not confirmed:
         raise NotEnrolled()
     if row is None or (confirmed is True and row["confirmed_at"] is None):
-        raise NotEnrolled("TOTP is not enabled for this user.")
+        raise NotEnrolled(_("TOTP is not enabled for this user."))
     if confirmed is False and row["confirmed_at"] is not None:
-        raise NotEnrolled("No enrollment is pending for this user.")
+        raise NotEnrolled(_("No enrollment is pending for this user."))
     if challenge_sequence is not None and not (
         row["challenge_redeemed"] < challenge_sequence <= row["challenge_issued"]
     ):

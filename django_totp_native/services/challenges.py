@@ -14,6 +14,7 @@ from typing import Optional
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from .. import core
@@ -109,7 +110,7 @@ def complete(token, *, otp_code: Optional[str] = None, backup_code: Optional[str
     else:
         device = devices.verify_backup(user, backup_code, challenge_sequence=challenge.sequence)
     if not device:
-        raise InvalidCode("Invalid 2FA code.")
+        raise InvalidCode(_("Invalid 2FA code."))
     return Login(user=user, device_proof=sessions.device_proof(device))
 
 

@@ -10,6 +10,7 @@ from typing import Callable, Optional
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from .. import core
@@ -79,7 +80,7 @@ def _require_device(user, *, confirmed: Optional[bool] = None) -> Totp:
     if device is None:
         raise NotEnrolled()
     if confirmed is True and not device.is_confirmed:
-        raise NotEnrolled("TOTP is not enabled for this user.")
+        raise NotEnrolled(_("TOTP is not enabled for this user."))
     return device
 
 
@@ -141,7 +142,7 @@ def start_enrollment(user) -> Enrollment:
                 raise AlreadyEnrolled() from None
             continue
         return Enrollment(svg=svg, otpauth_uri=uri, secret=secret, device_pk=device.pk)
-    raise AlreadyEnrolled("Another enrollment for this user is being started; try again.")
+    raise AlreadyEnrolled(_("Another enrollment for this user is being started; try again."))
 
 
 @sensitive_variables("code", "issued")
@@ -155,7 +156,7 @@ def confirm_enrollment(user, code, *, device_pk: Optional[int] = None) -> list[s
     if device.is_confirmed:
         raise AlreadyConfirmed()
     if device_pk is not None and device.pk != device_pk:
-        raise NotEnrolled("This enrollment was replaced by a newer one; scan the new QR code.")
+        raise NotEnrolled(_("This enrollment was replaced by a newer one; scan the new QR code."))
     issued: list[str] = []
 
     def finish(dev: Totp) -> None:
@@ -328,7 +329,7 @@ def _attempt(user, check, on_success: OnSuccess, *, device: Optional[Totp], chal
         with transaction.atomic():
             row = attempts.reserve(user.pk, confirmed=confirmed, challenge_sequence=challenge_sequence)
             if device is not None and row.pk != device.pk:
-                raise NotEnrolled("This enrollment was replaced by a newer one; scan the new QR code.")
+                raise NotEnrolled(_("This enrollment was replaced by a newer one; scan the new QR code."))
             if not check(row):
                 return None  # the counted attempt commits
             if on_success is not None:

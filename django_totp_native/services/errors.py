@@ -1,5 +1,7 @@
 """Exceptions raised by the services; views map them to HTTP answers."""
 
+from django.utils.translation import gettext_lazy as _, ngettext
+
 
 class TotpError(ValueError):
     """Base class. A ValueError, like django-totp's errors, with a message safe to show."""
@@ -10,28 +12,28 @@ class TotpError(ValueError):
 class NotEnrolled(TotpError):
     code = "not_enrolled"
 
-    def __init__(self, message="User does not have an associated TOTP secret."):
+    def __init__(self, message=_("User does not have an associated TOTP secret.")):
         super().__init__(message)
 
 
 class AlreadyEnrolled(TotpError):
     code = "already_enrolled"
 
-    def __init__(self, message="TOTP already exists for this user."):
+    def __init__(self, message=_("TOTP already exists for this user.")):
         super().__init__(message)
 
 
 class AlreadyConfirmed(TotpError):
     code = "already_confirmed"
 
-    def __init__(self, message="Backup codes already exist for this user."):
+    def __init__(self, message=_("Backup codes already exist for this user.")):
         super().__init__(message)
 
 
 class InvalidCode(TotpError):
     code = "invalid_code"
 
-    def __init__(self, message="Invalid TOTP code."):
+    def __init__(self, message=_("Invalid TOTP code.")):
         super().__init__(message)
 
 
@@ -43,17 +45,22 @@ class LockedOut(TotpError):
     def __init__(self, retry_after=None):
         self.retry_after = retry_after
         if retry_after is None:
-            message = (
+            message = _(
                 "Too many failed attempts: two-factor verification is locked. "
                 "Ask an administrator to unlock it, or use account recovery."
             )
         else:
-            message = f"Too many failed attempts. Try again in {int(retry_after) + 1} seconds."
+            seconds = int(retry_after) + 1
+            message = ngettext(
+                "Too many failed attempts. Try again in %(seconds)d second.",
+                "Too many failed attempts. Try again in %(seconds)d seconds.",
+                seconds,
+            ) % {"seconds": seconds}
         super().__init__(message)
 
 
 class InvalidChallenge(TotpError):
     code = "invalid_challenge"
 
-    def __init__(self, message="Invalid or expired challenge token."):
+    def __init__(self, message=_("Invalid or expired challenge token.")):
         super().__init__(message)

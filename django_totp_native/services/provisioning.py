@@ -12,6 +12,7 @@ from typing import Optional
 
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
+from django.utils.translation import gettext as _
 
 from .. import core
 from ..models import Totp
@@ -22,7 +23,7 @@ from .errors import AlreadyEnrolled, NotEnrolled
 def _pending_device(user) -> Optional[Totp]:
     device = devices.get_device(user)
     if device is not None and device.is_confirmed:
-        raise AlreadyEnrolled("Two-factor authentication is already turned on for this account.")
+        raise AlreadyEnrolled(_("Two-factor authentication is already turned on for this account."))
     return device
 
 
@@ -65,6 +66,6 @@ def pending_qr_png(user, owned_device_pk: Optional[int], *, scale: int = 8) -> b
     """
     device = _pending_device(user)
     if device is None or owned_device_pk is None or device.pk != owned_device_pk:
-        raise NotEnrolled("No two-factor enrollment is in progress.")
+        raise NotEnrolled(_("No two-factor enrollment is in progress."))
     secret = _pending_secret(device)
     return core.qr_png(devices.provisioning_uri(user, secret), scale=scale)

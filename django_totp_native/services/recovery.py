@@ -7,13 +7,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Totp
 from . import devices
 from .errors import TotpError
 
-INVALID_LINK = "The recovery link is invalid or has expired."
-INVALID_CREDENTIALS = "The provided credentials is invalid."
+INVALID_LINK = _("The recovery link is invalid or has expired.")
+INVALID_CREDENTIALS = _("The provided credentials is invalid.")
 MAX_FIELD = 1024
 
 
