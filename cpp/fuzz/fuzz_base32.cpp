@@ -1,5 +1,6 @@
 // base32_decode on arbitrary text (what users paste as a secret), and the encoder.
-// Invariants: decoding fails only with InvalidArgument; whatever decodes re-encodes to
+// Invariants: decoding fails only with InvalidArgument, exactly for the text a reference
+// rule written here refuses; whatever decodes re-encodes to
 // the canonical spelling of the input (upper case, no spaces, '-' or '='), except that
 // unused low bits of the last symbol, which the decoder ignores, come back as zeros;
 // the padded encoding decodes to the same bytes; raw bytes round-trip exactly.
@@ -20,13 +21,36 @@ int symbol_value(char c) {
   return -1;
 }
 
+// reference_accepts states the documented rule on its own: after dropping spaces and '-',
+// symbols (either case) then optional '=' up to the end; a symbol count that some byte
+// string encodes to (0, 2, 4, 5 or 7 in the last group of 8); padding, when present,
+// completing a multiple of 8 characters.
+bool reference_accepts(std::string_view text) {
+  std::size_t symbols = 0, pad = 0;
+  for (char c : text) {
+    if (c == ' ' || c == '-') continue;
+    if (c == '=') {
+      ++pad;
+      continue;
+    }
+    const char upper = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    if (pad != 0 || symbol_value(upper) < 0) return false;
+    ++symbols;
+  }
+  const std::size_t tail = symbols % 8;
+  if (tail == 1 || tail == 3 || tail == 6) return false;
+  return pad == 0 || (symbols + pad) % 8 == 0;
+}
+
 void check_text(std::string_view text) {
   SecureBuffer decoded;
   try {
     decoded = base32_decode(text);
   } catch (const InvalidArgument&) {
+    FUZZ_CHECK(!reference_accepts(text));
     return;
   }
+  FUZZ_CHECK(reference_accepts(text));
   std::string canonical;
   for (char c : text) {
     if (c == ' ' || c == '-' || c == '=') continue;

@@ -43,6 +43,11 @@ def fernet_seeds() -> dict[str, bytes]:
         "token_ttl_ok": built(0, NOW - 10, b"secret", ttl=60),
         "token_expired": built(0, NOW - 100, b"secret", ttl=60),
         "token_future": built(0, NOW + 61, b"secret", ttl=60),
+        # The exact edges of the window: 64-bit values a fuzzer rarely lands on alone.
+        "token_ttl_edge": built(0, NOW - 60, b"secret", ttl=60),
+        "token_ttl_just_expired": built(0, NOW - 61, b"secret", ttl=60),
+        "token_future_edge": built(0, NOW + 60, b"secret", ttl=60),
+        "token_negative_ttl": built(0, NOW, b"secret", ttl=-1),
         "token_max_timestamp": built(0, 2**64 - 1, b"secret", ttl=2**63 - 1),
         "raw_blocks_bad_padding": built(1, NOW, bytes(range(32))),
         "raw_ciphertext_odd_length": built(2, NOW, b"not a multiple of 16"),
