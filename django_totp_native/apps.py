@@ -1,12 +1,13 @@
 """Django app configuration for django_totp_native."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DjangoTotpNativeConfig(AppConfig):
     name = "django_totp_native"
     label = "django_totp_native"
-    verbose_name = "Two-factor authentication (TOTP)"
+    verbose_name = _("Two-factor authentication (TOTP)")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy as _
 
 
 class Totp(models.Model):
@@ -9,61 +10,70 @@ class Totp(models.Model):
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
         on_delete=models.CASCADE,
         related_name="totp",
-        help_text="Owner of this TOTP device.",
+        help_text=_("Owner of this TOTP device."),
     )
     secret_key = models.CharField(
+        verbose_name=_("secret key"),
         max_length=255,
-        help_text="Fernet token of the base32 secret (same format as django-totp). Never shown.",
+        help_text=_("Fernet token of the base32 secret (same format as django-totp). Never shown."),
     )
     backup_key = models.CharField(
+        verbose_name=_("backup key"),
         max_length=255,
         blank=True,
         default="",
-        help_text=(
+        help_text=_(
             "Fernet token of this device's backup-code digest key, re-sealed with the secret "
             "when TOTP_ENCRYPTION_KEY rotates. Empty: the codes predate per-device keys and "
             "are digested under a key derived from TOTP_ENCRYPTION_KEY. Never shown."
         ),
     )
-    created_at = models.DateTimeField(auto_now_add=True, help_text="When enrollment started.")
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True, help_text=_("When enrollment started."))
     confirmed_at = models.DateTimeField(
+        verbose_name=_("confirmed at"),
         null=True,
         blank=True,
-        help_text="When the first valid code confirmed the enrollment; empty while pending.",
+        help_text=_("When the first valid code confirmed the enrollment; empty while pending."),
     )
     last_used_step = models.BigIntegerField(
+        verbose_name=_("last used step"),
         default=-1,
-        help_text="Time step of the last accepted code; only later steps are accepted (replay guard).",
+        help_text=_("Time step of the last accepted code; only later steps are accepted (replay guard)."),
     )
     failed_attempts = models.PositiveIntegerField(
+        verbose_name=_("failed attempts"),
         default=0,
-        help_text="Code attempts since the last success; at TOTP_MAX_FAILURES the device is locked.",
+        help_text=_("Code attempts since the last success; at TOTP_MAX_FAILURES the device is locked."),
     )
     next_attempt_at = models.DateTimeField(
+        verbose_name=_("next attempt at"),
         null=True,
         blank=True,
-        help_text="Backoff: no code is checked before this time.",
+        help_text=_("Backoff: no code is checked before this time."),
     )
     challenge_issued = models.BigIntegerField(
+        verbose_name=_("challenge issued"),
         default=0,
-        help_text="Sequence number of the last login challenge issued to this user (in the token).",
+        help_text=_("Sequence number of the last login challenge issued to this user (in the token)."),
     )
     challenge_redeemed = models.BigIntegerField(
+        verbose_name=_("challenge redeemed"),
         default=0,
-        help_text=(
+        help_text=_(
             "Sequence number of the last login challenge that completed a login: it and every "
             "older challenge are spent (single-use challenge tokens)."
         ),
     )
 
     class Meta:
-        verbose_name = "TOTP device"
-        verbose_name_plural = "TOTP devices"
+        verbose_name = _("TOTP device")
+        verbose_name_plural = _("TOTP devices")
 
     def __str__(self) -> str:
-        return f"TOTP for {self.user.get_username()}"
+        return gettext("TOTP for %(user)s") % {"user": self.user.get_username()}
 
     @property
     def is_confirmed(self) -> bool:
@@ -75,25 +85,29 @@ class BackupCode(models.Model):
 
     totp = models.ForeignKey(
         Totp,
+        verbose_name=_("TOTP device"),
         on_delete=models.CASCADE,
         related_name="backup_codes",
-        help_text="Device this code belongs to.",
+        help_text=_("Device this code belongs to."),
     )
     digest = models.CharField(
+        verbose_name=_("digest"),
         max_length=64,
-        help_text="Hex HMAC-SHA256 of the normalised code; the code itself is never stored.",
+        help_text=_("Hex HMAC-SHA256 of the normalised code; the code itself is never stored."),
     )
-    is_used = models.BooleanField(default=False, help_text="Set once, when the code is consumed.")
-    used_at = models.DateTimeField(null=True, blank=True, help_text="When the code was consumed.")
-    created_at = models.DateTimeField(auto_now_add=True, help_text="When the code set was generated.")
+    is_used = models.BooleanField(verbose_name=_("is used"), default=False, help_text=_("Set once, when the code is consumed."))
+    used_at = models.DateTimeField(verbose_name=_("used at"), null=True, blank=True, help_text=_("When the code was consumed."))
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True, help_text=_("When the code set was generated."))
 
     class Meta:
+        verbose_name = _("backup code")
+        verbose_name_plural = _("backup codes")
         constraints = [
             models.UniqueConstraint(fields=["totp", "digest"], name="dtn_backupcode_unique_digest"),
         ]
 
     def __str__(self) -> str:
-        return f"Backup code ({'used' if self.is_used else 'unused'})"
+        return gettext("Backup code (used)") if self.is_used else gettext("Backup code (unused)")
 
 
 class TotpRequirement(models.Model):
@@ -106,29 +120,31 @@ class TotpRequirement(models.Model):
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
         on_delete=models.CASCADE,
         related_name="totp_requirement",
-        help_text="User who must enroll in two-factor authentication.",
+        help_text=_("User who must enroll in two-factor authentication."),
     )
-    required_at = models.DateTimeField(auto_now_add=True, help_text="When two-factor authentication was required.")
+    required_at = models.DateTimeField(verbose_name=_("required at"), auto_now_add=True, help_text=_("When two-factor authentication was required."))
     required_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("required by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="Staff member who required it; empty when set by code or when that account is gone.",
+        help_text=_("Staff member who required it; empty when set by code or when that account is gone."),
     )
 
     class Meta:
-        verbose_name = "two-factor requirement"
-        verbose_name_plural = "two-factor requirements"
+        verbose_name = _("two-factor requirement")
+        verbose_name_plural = _("two-factor requirements")
         permissions = [
             ("manage_user_totp", "Can require, reset and unlock two-factor authentication of users"),
         ]
 
     def __str__(self) -> str:
-        return "Two-factor authentication required"
+        return gettext("Two-factor authentication required")
 
 
 def __getattr__(name):

@@ -9,7 +9,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext, ngettext_lazy
 
 from ..services import management
 
@@ -18,26 +18,58 @@ from ..services import management
 class OperationMessages:
     """What the administrator is told; the change itself is management.OPERATIONS[name]."""
 
-    done: str  # "%(count)d user(s) ..."
+    done: str  # ngettext_lazy(..., "count"): "%(count)d user ..." / "%(count)d users ..."
     unchanged: str
 
 
 OPERATIONS = {
     "require": OperationMessages(
-        done=_("Two-factor authentication is now required for %(count)d user(s)."),
-        unchanged=_("%(count)d user(s) were already required to use two-factor authentication."),
+        done=ngettext_lazy(
+            "Two-factor authentication is now required for %(count)d user.",
+            "Two-factor authentication is now required for %(count)d users.",
+            "count",
+        ),
+        unchanged=ngettext_lazy(
+            "%(count)d user was already required to use two-factor authentication.",
+            "%(count)d users were already required to use two-factor authentication.",
+            "count",
+        ),
     ),
     "unrequire": OperationMessages(
-        done=_("Two-factor authentication is no longer required for %(count)d user(s)."),
-        unchanged=_("%(count)d user(s) were not required to use two-factor authentication."),
+        done=ngettext_lazy(
+            "Two-factor authentication is no longer required for %(count)d user.",
+            "Two-factor authentication is no longer required for %(count)d users.",
+            "count",
+        ),
+        unchanged=ngettext_lazy(
+            "%(count)d user was not required to use two-factor authentication.",
+            "%(count)d users were not required to use two-factor authentication.",
+            "count",
+        ),
     ),
     "reset": OperationMessages(
-        done=_("Two-factor authentication was reset for %(count)d user(s)."),
-        unchanged=_("%(count)d user(s) had no two-factor device to reset."),
+        done=ngettext_lazy(
+            "Two-factor authentication was reset for %(count)d user.",
+            "Two-factor authentication was reset for %(count)d users.",
+            "count",
+        ),
+        unchanged=ngettext_lazy(
+            "%(count)d user had no two-factor device to reset.",
+            "%(count)d users had no two-factor device to reset.",
+            "count",
+        ),
     ),
     "unlock": OperationMessages(
-        done=_("Two-factor authentication was unlocked for %(count)d user(s)."),
-        unchanged=_("%(count)d user(s) were not locked."),
+        done=ngettext_lazy(
+            "Two-factor authentication was unlocked for %(count)d user.",
+            "Two-factor authentication was unlocked for %(count)d users.",
+            "count",
+        ),
+        unchanged=ngettext_lazy(
+            "%(count)d user was not locked.",
+            "%(count)d users were not locked.",
+            "count",
+        ),
     ),
 }
 

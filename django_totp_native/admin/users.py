@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from ..services import management
 from .actions import OPERATIONS, refuse_protected, run_user_operation
@@ -54,7 +54,10 @@ def status_parts(status: management.TotpStatus, *, relative_dates: bool = False)
     changelist column narrow: a full date is the widest unbreakable word in the row."""
     parts = [str(STATE_LABELS[status.state])]
     if status.state == management.ENABLED:
-        parts.append(gettext("%(count)d backup codes left") % {"count": status.backup_codes_left})
+        parts.append(
+            ngettext("%(count)d backup code left", "%(count)d backup codes left", status.backup_codes_left)
+            % {"count": status.backup_codes_left}
+        )
     if status.last_used_at is not None:
         if relative_dates and timezone.now() - status.last_used_at < timedelta(minutes=1):
             parts.append(gettext("last used just now"))

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from .. import core
 from ..models import BackupCode, Totp
@@ -48,7 +49,7 @@ def import_django_totp(using: str = "default", progress: Optional[Callable[[int,
     connection = connections[using]
     tables = set(connection.introspection.table_names())
     if SOURCE_DEVICES not in tables:
-        raise SourceMissing(f"Table {SOURCE_DEVICES} not found in database {using!r}.")
+        raise SourceMissing(_("Table %(table)s not found in database %(alias)s.") % {"table": SOURCE_DEVICES, "alias": repr(using)})
     columns = {c.name for c in connection.introspection.get_table_description(connection.cursor(), SOURCE_DEVICES)}
     secret_column = "secret_key" if "secret_key" in columns else "secret"
     qn = connection.ops.quote_name

@@ -93,7 +93,7 @@ def test_a_secret_under_an_unknown_key_fails_the_run_and_is_left_as_it_was(make_
     stranger_device = Totp.objects.get(user=stranger.user)
 
     settings.TOTP_ENCRYPTION_KEY = [new_key, old_key]
-    with pytest.raises(CommandError, match="1 devices are not under the first key yet: keep the old keys"):
+    with pytest.raises(CommandError, match="1 device is not under the first key yet: keep the old keys"):
         rotate()
     assert Totp.objects.get(pk=stranger_device.pk).secret_key == foreign
     assert opens_with(new_key, Totp.objects.get(user=alice.user).secret_key), "the other rows are rotated"
@@ -113,7 +113,7 @@ def test_backup_codes_from_before_device_keys_are_reported_until_regenerated(mak
 
     settings.TOTP_ENCRYPTION_KEY = [new_key, old_key]
     output = rotate()
-    assert "1 users have backup codes from before per-device keys" in output
+    assert "1 user has backup codes from before per-device keys" in output
     assert devices.verify_backup(alice.user, alice.backup_codes[1]), "while the old key is configured"
 
     fresh = devices.rotate_codes(alice.user)

@@ -120,7 +120,7 @@ def test_admin_sees_2fa_column_and_resets_a_users_2fa(browser, make_user, artifa
     assert "bob" in browser.find("#content").text
     browser.click("Yes, reset")
     assert browser.path == CHANGELIST
-    assert "Two-factor authentication was reset for 1 user(s)." in browser.text
+    assert "Two-factor authentication was reset for 1 user." in browser.text
     assert statuses_in_changelist(browser)["bob"] == "none"
 
     # Bob now signs in with his password alone, and can enroll again.

@@ -7,6 +7,7 @@ import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from ...services import management
 
@@ -26,8 +27,11 @@ def find_users(usernames) -> list:
     if missing:
         names = ", ".join(repr(name) for name in missing)
         raise CommandError(
-            f"No user with {field} {names}. Usernames are case-sensitive; "
-            "`manage.py totp_status` lists the users with two-factor authentication."
+            _(
+                "No user with %(field)s %(names)s. Usernames are case-sensitive; "
+                "`manage.py totp_status` lists the users with two-factor authentication."
+            )
+            % {"field": field, "names": names}
         )
     return [found[name] for name in usernames]
 

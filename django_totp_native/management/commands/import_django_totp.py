@@ -1,6 +1,7 @@
 """manage.py import_django_totp: copy django-totp's devices and backup codes into this app."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _, ngettext
 
 from ...services.importer import SourceMissing, import_django_totp
 
@@ -20,22 +21,38 @@ class Command(BaseCommand):
     def handle(self, *args, database, verbosity, **options):
         def progress(done, total):
             if verbosity >= 1 and (done == total or done % 100 == 0):
-                self.stdout.write(f"  {done}/{total} devices processed")
+                self.stdout.write("  " + _("%(done)d/%(total)d devices processed") % {"done": done, "total": total})
 
         try:
             report = import_django_totp(using=database, progress=progress)
         except SourceMissing as exc:
-            raise CommandError(f"{exc} Is django-totp's data in this database?") from None
+            raise CommandError(_("%(error)s Is django-totp's data in this database?") % {"error": exc}) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {report.imported} of {report.total}; skipped {report.skipped_existing} already imported, "
-                f"{report.skipped_missing_user} without a user; {len(report.failed)} failed."
+                _(
+                    "Imported %(imported)d of %(total)d; skipped %(existing)d already imported, "
+                    "%(missing_user)d without a user; %(failed)d failed."
+                )
+                % {
+                    "imported": report.imported,
+                    "total": report.total,
+                    "existing": report.skipped_existing,
+                    "missing_user": report.skipped_missing_user,
+                    "failed": len(report.failed),
+                }
             )
         )
         if report.skipped_codes:
             self.stderr.write(
-                f"  {report.skipped_codes} backup code(s) left out: not django-totp's own format "
-                "nor this app's (the devices were imported; their users can make new codes)."
+                "  "
+                + ngettext(
+                    "%(count)d backup code left out: not django-totp's own format "
+                    "nor this app's (the devices were imported; their users can make new codes).",
+                    "%(count)d backup codes left out: not django-totp's own format "
+                    "nor this app's (the devices were imported; their users can make new codes).",
+                    report.skipped_codes,
+                )
+                % {"count": report.skipped_codes}
             )
         for source_id, reason in report.failed:
             self.stderr.write(f"  django_totp_totp id {source_id}: {reason}")

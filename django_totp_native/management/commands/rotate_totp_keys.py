@@ -1,6 +1,7 @@
 """manage.py rotate_totp_keys: re-seal every stored TOTP secret under the first key."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _, ngettext
 
 from ...services.rotation import reseal_all
 
@@ -17,29 +18,52 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size, verbosity, **options):
         if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+            raise CommandError(_("--batch-size must be at least 1."))
 
         def progress(done, total):
             if verbosity >= 1:
-                self.stdout.write(f"  {done}/{total} devices processed")
+                self.stdout.write("  " + _("%(done)d/%(total)d devices processed") % {"done": done, "total": total})
 
         report = reseal_all(batch_size=batch_size, progress=progress)
         self.stdout.write(
-            f"Re-sealed {report.resealed} of {report.total} devices; "
-            f"{report.already_current} already under the first key; {len(report.failed)} failed."
+            ngettext(
+                "Re-sealed %(resealed)d of %(total)d device; "
+                "%(current)d already under the first key; %(failed)d failed.",
+                "Re-sealed %(resealed)d of %(total)d devices; "
+                "%(current)d already under the first key; %(failed)d failed.",
+                report.total,
+            )
+            % {
+                "resealed": report.resealed,
+                "total": report.total,
+                "current": report.already_current,
+                "failed": len(report.failed),
+            }
         )
         if report.legacy_backup_codes:
             self.stdout.write(
                 self.style.WARNING(
-                    f"{report.legacy_backup_codes} users have backup codes from before per-device keys: "
-                    "those codes stop working when the key they were made under is removed "
-                    "(their authenticator app keeps working). Ask them to generate new backup codes."
+                    ngettext(
+                        "%(count)d user has backup codes from before per-device keys: "
+                        "those codes stop working when the key they were made under is removed "
+                        "(their authenticator app keeps working). Ask them to generate new backup codes.",
+                        "%(count)d users have backup codes from before per-device keys: "
+                        "those codes stop working when the key they were made under is removed "
+                        "(their authenticator app keeps working). Ask them to generate new backup codes.",
+                        report.legacy_backup_codes,
+                    )
+                    % {"count": report.legacy_backup_codes}
                 )
             )
         if report.failed:
             for device_id, reason in report.failed:
-                self.stderr.write(f"  TOTP device id {device_id}: {reason}")
+                self.stderr.write("  " + _("TOTP device id %(id)s: %(reason)s") % {"id": device_id, "reason": reason})
             raise CommandError(
-                f"{len(report.failed)} devices are not under the first key yet: keep the old keys configured."
+                ngettext(
+                    "%(count)d device is not under the first key yet: keep the old keys configured.",
+                    "%(count)d devices are not under the first key yet: keep the old keys configured.",
+                    len(report.failed),
+                )
+                % {"count": len(report.failed)}
             )
-        self.stdout.write(self.style.SUCCESS("Every TOTP secret is sealed under the first key; older keys can be removed."))
+        self.stdout.write(self.style.SUCCESS(_("Every TOTP secret is sealed under the first key; older keys can be removed.")))

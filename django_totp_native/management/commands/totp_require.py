@@ -1,5 +1,7 @@
 """manage.py totp_require: require 2FA for a user (or, with --off, stop requiring it)."""
 
+from django.utils.translation import gettext as _
+
 from ...services import management
 from ._user_command import UserCommand
 
@@ -17,17 +19,19 @@ class Command(UserCommand):
 
     def handle(self, *args, username, off, **options):
         user = self.find_user(username)
+        names = {"username": repr(username)}
         if off:
             if self.apply("unrequire", user):
-                self.stdout.write(self.style.SUCCESS(f"Two-factor authentication is no longer required for {username!r}."))
+                self.stdout.write(self.style.SUCCESS(_("Two-factor authentication is no longer required for %(username)s.") % names))
             else:
-                self.stdout.write(f"Two-factor authentication was not required for {username!r}: nothing changed.")
+                self.stdout.write(_("Two-factor authentication was not required for %(username)s: nothing changed.") % names)
             return
         if not self.apply("require", user):
-            self.stdout.write(f"Two-factor authentication was already required for {username!r}: nothing changed.")
+            self.stdout.write(_("Two-factor authentication was already required for %(username)s: nothing changed.") % names)
             return
         if management.status_of(user).state == management.ENABLED:
-            then = "they already use it, so nothing changes for them until it is reset."
+            then = _("they already use it, so nothing changes for them until it is reset.")
         else:
-            then = "they will have to enroll at their next sign-in."
-        self.stdout.write(self.style.SUCCESS(f"Two-factor authentication is now required for {username!r}: {then}"))
+            then = _("they will have to enroll at their next sign-in.")
+        done = _("Two-factor authentication is now required for %(username)s: %(then)s") % {**names, "then": then}
+        self.stdout.write(self.style.SUCCESS(done))

@@ -1,6 +1,7 @@
 """manage.py totp_reset: remove a user's TOTP device and backup codes (lost device)."""
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _, ngettext
 
 from ...services import management
 from ._user_command import UserCommand, is_interactive, stdin_of
@@ -22,34 +23,50 @@ class Command(UserCommand):
     def handle(self, *args, username, yes, **options):
         user = self.find_user(username)
         status = management.status_of(user)
+        names = {"username": repr(username)}
         if status.state == management.NONE:
-            self.stdout.write(f"{username!r} has no two-factor device: nothing to reset.")
+            self.stdout.write(_("%(username)s has no two-factor device: nothing to reset.") % names)
             return
         if not yes and not self.confirm(username, status, stdin_of(options)):
-            self.stdout.write("Reset cancelled: nothing changed.")
+            self.stdout.write(_("Reset cancelled: nothing changed."))
             return
         if not self.apply("reset", user):
             # Removed by someone else between the status and the reset.
-            self.stdout.write(f"{username!r} has no two-factor device: nothing to reset.")
+            self.stdout.write(_("%(username)s has no two-factor device: nothing to reset.") % names)
             return
         self.stdout.write(
-            self.style.SUCCESS(f"Two-factor authentication of {username!r} was reset: device and backup codes removed.")
+            self.style.SUCCESS(
+                _("Two-factor authentication of %(username)s was reset: device and backup codes removed.") % names
+            )
         )
         if status.required:
-            self.stdout.write(f"It is still required for {username!r}: they will have to enroll at their next sign-in.")
+            self.stdout.write(
+                _("It is still required for %(username)s: they will have to enroll at their next sign-in.") % names
+            )
 
     def confirm(self, username, status, stdin) -> bool:
         if not is_interactive(stdin):
             raise CommandError(
-                f"Not resetting {username!r}: confirmation is needed and there is no terminal to ask on. "
-                "Run it again with --yes to reset without asking."
+                _(
+                    "Not resetting %(username)s: confirmation is needed and there is no terminal to ask on. "
+                    "Run it again with --yes to reset without asking."
+                )
+                % {"username": repr(username)}
             )
-        state = "enabled" if status.state == management.ENABLED else "being set up"
-        codes = f", {status.backup_codes_left} backup codes left" if status.state == management.ENABLED else ""
+        if status.state == management.ENABLED:
+            left = status.backup_codes_left
+            state = ngettext("enabled, %(count)d backup code left", "enabled, %(count)d backup codes left", left) % {
+                "count": left
+            }
+        else:
+            state = _("being set up")
         self.stdout.write(
-            f"Reset the two-factor authentication of {username!r} ({state}{codes})?\n"
-            "This removes the device and all backup codes; until they enroll again, the password alone signs them in.\n"
-            "Type 'yes' to reset: ",
+            _("Reset the two-factor authentication of %(username)s (%(state)s)?") % {"username": repr(username), "state": state}
+            + "\n"
+            + _("This removes the device and all backup codes; until they enroll again, the password alone signs them in.")
+            + "\n"
+            # Translators: the answer stays the English word yes, whatever the language.
+            + _("Type 'yes' to reset: "),
             ending="",
         )
         self.stdout.flush()

@@ -4,12 +4,24 @@ from datetime import timezone as dt_timezone
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _, gettext_lazy
 
 from ...services import management
 from ._user_command import find_users
 
-STATE_TEXT = {management.NONE: "none", management.PENDING: "pending", management.ENABLED: "enabled"}
-COLUMNS = ("user", "2FA", "backup codes left", "last used (UTC)", "locked", "required")
+STATE_TEXT = {
+    management.NONE: gettext_lazy("none"),
+    management.PENDING: gettext_lazy("pending"),
+    management.ENABLED: gettext_lazy("enabled"),
+}
+COLUMNS = (
+    gettext_lazy("user"),
+    gettext_lazy("2FA"),
+    gettext_lazy("backup codes left"),
+    gettext_lazy("last used (UTC)"),
+    gettext_lazy("locked"),
+    gettext_lazy("required"),
+)
 
 
 class Command(BaseCommand):
@@ -38,26 +50,26 @@ class Command(BaseCommand):
                 queryset = management.users_with_2fa(queryset)
             rows = list(management.annotate_status(queryset).order_by(field))
             if not rows:
-                self.stdout.write("No user has two-factor authentication set up or required (--all lists every user).")
+                self.stdout.write(_("No user has two-factor authentication set up or required (--all lists every user)."))
                 return
-        table = [COLUMNS, *(self.row(getattr(user, field), management.status_of(user)) for user in rows)]
+        table = [tuple(str(column) for column in COLUMNS), *(self.row(getattr(user, field), management.status_of(user)) for user in rows)]
         widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
         for row in table:
             self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
     @staticmethod
     def row(username, status) -> tuple:
-        last_used = "never"
+        last_used = _("never")
         if status.last_used_at is not None:
             last_used = status.last_used_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M")
-        required = "yes" if status.required else "no"
+        required = _("yes") if status.required else _("no")
         if status.must_enroll:
-            required = "yes, not enrolled"
+            required = _("yes, not enrolled")
         return (
             str(username),
-            STATE_TEXT[status.state],
+            str(STATE_TEXT[status.state]),
             str(status.backup_codes_left) if status.state == management.ENABLED else "-",
             last_used,
-            "yes" if status.locked else "no",
+            _("yes") if status.locked else _("no"),
             required,
         )

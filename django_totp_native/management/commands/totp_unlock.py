@@ -1,5 +1,7 @@
 """manage.py totp_unlock: clear a user's failed code attempts, backoff and lock."""
 
+from django.utils.translation import gettext as _
+
 from ._user_command import UserCommand
 
 
@@ -12,7 +14,9 @@ class Command(UserCommand):
     def handle(self, *args, username, **options):
         user = self.find_user(username)
         if self.apply("unlock", user):
-            done = f"Unlocked two-factor authentication of {username!r}: failed attempts and waiting time cleared."
+            done = _("Unlocked two-factor authentication of %(username)s: failed attempts and waiting time cleared.") % {
+                "username": repr(username)
+            }
             self.stdout.write(self.style.SUCCESS(done))
         else:
-            self.stdout.write(f"{username!r} was not locked: nothing changed.")
+            self.stdout.write(_("%(username)s was not locked: nothing changed.") % {"username": repr(username)})
