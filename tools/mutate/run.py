@@ -33,6 +33,7 @@ PY_WORK = WORK / "py"
 
 MODULES = [
     "django_totp_native/services/devices.py",
+    "django_totp_native/services/attempts.py",
     "django_totp_native/services/challenges.py",
     "django_totp_native/services/rotation.py",
     "django_totp_native/services/throttl*",
@@ -45,17 +46,21 @@ QUICK_TESTS = [
     "tests/app/test_key_rotation.py",
     "tests/app/test_cannot_be_a_code.py",
     "tests/app/test_cross_user.py",
+    "tests/app/test_guarantee_edges.py",
     "tests/app/test_concurrency.py",
 ]
 QUICK_FUNCTIONS = [
     "django_totp_native.services.devices.x_verify_totp__mutmut_*",
     "django_totp_native.services.devices.x_verify_backup__mutmut_*",
     "django_totp_native.services.devices.x__attempt__mutmut_*",
-    "django_totp_native.services.devices.x__reserve_attempt__mutmut_*",
-    "django_totp_native.services.devices.x__record_failure__mutmut_*",
     "django_totp_native.services.devices.x__well_formed_otp__mutmut_*",
+    "django_totp_native.services.devices.x__code_forms__mutmut_*",
+    "django_totp_native.services.attempts.x_reserve__mutmut_*",
+    "django_totp_native.services.attempts.x__refuse__mutmut_*",
+    "django_totp_native.services.attempts.x_backoff_delay__mutmut_*",
+    "django_totp_native.services.attempts.x_succeed__mutmut_*",
+    "django_totp_native.services.attempts.x_count_failure__mutmut_*",
     "django_totp_native.services.challenges.x_complete_login__mutmut_*",
-    "django_totp_native.services.challenges.x__burn__mutmut_*",
     "django_totp_native.services.rotation.x__reseal_one__mutmut_*",
 ]
 
@@ -87,7 +92,7 @@ def prepare_python_workspace(quick: bool) -> None:
 source_paths = ["django_totp_native"]
 only_mutate = {toml_list(MODULES)}
 also_copy = ["tests", "pyproject.toml"]
-pytest_add_cli_args = ["-p", "no:cacheprovider", "-m", "not browser"]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-m", "not browser", "--reuse-db"]
 pytest_add_cli_args_test_selection = {toml_list(tests)}
 """
     text = (REPO / "pyproject.toml").read_text()
