@@ -18,6 +18,8 @@ ORACLE_PACKAGES = {
     "rsvg-convert": "librsvg2-bin",
     "chromium": "chromium",
     "chromedriver": "chromium-driver",
+    "xgettext": "gettext",  # makemessages, for the translation catalogs' freshness
+    "msgfmt": "gettext",
 }
 
 #: Lines printed at the end of the run (e.g. which database the concurrency tests used).

@@ -7,6 +7,7 @@ packages=(
   libssl-dev libqrencode-dev zlib1g-dev nlohmann-json3-dev  # the native core
   oathtool zbar-tools librsvg2-bin                         # independent test oracles
   chromium chromium-driver                                 # the browser tests
+  gettext                                                  # makemessages / compilemessages
 )
 missing=()
 for p in "${packages[@]}"; do
