@@ -77,7 +77,11 @@ _ARTIFACTS = BASE_DIR / "artifacts"
 # One file per test process, so runs in parallel (two terminals, xdist) never share one.
 _WORKER = f'{os.environ.get("PYTEST_XDIST_WORKER", "main")}-{os.getpid()}'
 
-_SQLITE_IMMEDIATE = {"transaction_mode": "IMMEDIATE"} if django.VERSION >= (5, 1) else {}
+# Django 5.1+ has the transaction_mode option; 4.2 gets the same from a test backend.
+if django.VERSION >= (5, 1):
+    _SQLITE_ENGINE, _SQLITE_IMMEDIATE = "django.db.backends.sqlite3", {"transaction_mode": "IMMEDIATE"}
+else:
+    _SQLITE_ENGINE, _SQLITE_IMMEDIATE = "tests.sqlite_immediate", {}
 
 if os.environ.get("DATABASE_URL"):
     import dj_database_url
@@ -87,11 +91,10 @@ else:
     _ARTIFACTS.mkdir(exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": _SQLITE_ENGINE,
             "NAME": str(_ARTIFACTS / f"db-{_WORKER}.sqlite3"),
             # IMMEDIATE: a write transaction takes the lock at BEGIN and waits for it
             # (timeout) instead of failing with "database is locked" on upgrade.
-            # The option exists from Django 5.1 on; 4.2 relies on the timeout alone.
             "OPTIONS": {"timeout": 30, **_SQLITE_IMMEDIATE},
             "TEST": {"NAME": str(_ARTIFACTS / f"test-{_WORKER}.sqlite3")},
         }

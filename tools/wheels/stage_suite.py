@@ -1,8 +1,9 @@
 """Copies the test suites into a folder outside the package source, so that they import
 django-totp-native from wherever it is installed (a wheel), never from this tree.
 
-    stage_suite.py DEST            tests/ (core + app, no browser or benchmarks) and
-                                   example_project/, with the repository's pytest options
+    stage_suite.py DEST            tests/ (core + app, no browser or benchmarks),
+                                   example_project/ and tools/, with the repository's
+                                   pytest options
     stage_suite.py DEST --smoke    only the wheel smoke (tests/smoke) and its smoke.ini
     ... --source SDIST             take them from that sdist instead of this checkout, so
                                    that the tests are exactly those of the wheel's source
@@ -54,6 +55,8 @@ def stage(dest: Path, smoke: bool, source: Path = REPO) -> None:
     shutil.copytree(source / "tests", dest / "tests", ignore=SKIPPED)
     shutil.copytree(source / "example_project", dest / "example_project",
                     ignore=shutil.ignore_patterns("__pycache__", "var", "*.sqlite3"))
+    # Some app tests read the scripts beside the example project (tools/demo.sh).
+    shutil.copytree(source / "tools", dest / "tools", ignore=shutil.ignore_patterns("__pycache__", "wheels"))
     (dest / "pytest.ini").write_text(pytest_ini(source))
 
 
@@ -68,7 +71,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as unpacked, tarfile.open(args.source) as sdist:
         top = sdist.getnames()[0].split("/")[0]
-        members = [m for m in sdist.getmembers() if m.name.split("/")[1:2] in (["tests"], ["example_project"], ["pyproject.toml"])]
+        members = [m for m in sdist.getmembers() if m.name.split("/")[1:2] in (["tests"], ["example_project"], ["tools"], ["pyproject.toml"])]
         sdist.extractall(unpacked, members=members, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
         stage(args.dest, args.smoke, Path(unpacked) / top)
 
