@@ -24,6 +24,7 @@ pytestmark = pytest.mark.urls(__name__)
 urlpatterns = [
     path("account/2fa/", include("django_totp_native.urls.session")),
     path("api/", include("django_totp_native.urls.jwt")),
+    path("api/", include("django_totp_native.urls.recovery")),
 ]
 
 LANGUAGES = ("de", "fr", "es")
@@ -183,6 +184,21 @@ def test_api_error_in_the_clients_language(localized, enrolled, language, detail
     assert response.status_code == 400
     assert response.json() == {"detail": detail}
     assert response["Content-Language"] == language
+
+
+@pytest.mark.django_db
+def test_a_module_level_message_follows_each_requests_language(localized):
+    """RECOVERY_SENT is defined at import; each answer is still in its client's language."""
+    answers = {
+        language: Client(HTTP_ACCEPT_LANGUAGE=language).post(
+            "/api/totp/recovery/", {"email": "nobody@example.com"}, content_type="application/json"
+        ).json()["detail"]
+        for language in ("fr", "en")
+    }
+    assert answers == {
+        "fr": "Si un compte avec cette adresse e-mail existe et a TOTP activé, un e-mail de récupération a été envoyé.",
+        "en": "If an account with that email exists and has TOTP enabled, a recovery email has been sent.",
+    }
 
 
 @pytest.mark.django_db
