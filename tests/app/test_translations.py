@@ -42,7 +42,7 @@ def _unquote(line: str) -> str:
 
 def read_po(path: Path) -> list[dict]:
     """The live entries of a .po file (obsolete ``#~`` ones left out), header excluded:
-    each a dict with msgid, msgid_plural, msgstr (a list: one per plural form) and flags."""
+    each a dict with msgid, msgid_plural, msgstr ({plural form index: text}) and flags."""
     entries, entry, field = [], None, None
     for raw in path.read_text(encoding="utf-8").splitlines() + [""]:
         line = raw.strip()
