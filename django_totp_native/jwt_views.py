@@ -8,9 +8,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework_simplejwt import views as simplejwt_views
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from . import signals
 from .jwt_tokens import tokens_for
+from .openapi import EMPTY_OBJECT, TokenPairSerializer, errors, extend_schema, extend_schema_view, login_response
 from .serializers import JWT2FAVerifySerializer, jwt_create_serializer_class
 from .services import challenges, enrollment_tokens, management
 from .services import throttling
@@ -29,6 +31,11 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
     def get_serializer_class(self):
         return jwt_create_serializer_class(get_user_model().USERNAME_FIELD)
 
+    @extend_schema(
+        operation_id="jwt_create",
+        summary="Login, first step: tokens, a 2FA challenge, or an enrollment token",
+        responses={200: login_response(), **errors(400, 401, 415, 429)},
+    )
     @sensitive_variables("serializer", "data")
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -72,6 +79,11 @@ class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
     serializer_class = JWT2FAVerifySerializer
 
+    @extend_schema(
+        operation_id="jwt_totp_verify",
+        summary="Login, second step: the challenge token and one code",
+        responses={200: TokenPairSerializer, **errors(400, 415, 429)},
+    )
     @sensitive_variables("serializer", "data")
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -91,9 +103,23 @@ class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
         return Response(tokens, status=status.HTTP_200_OK)
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="jwt_refresh",
+        summary="New access token from a refresh token (SimpleJWT)",
+        responses={200: TokenRefreshSerializer, **errors(400, 401, 415, 429)},
+    )
+)
 class TokenRefreshView(DetailErrorsMixin, simplejwt_views.TokenRefreshView):
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="jwt_verify",
+        summary="Check a token (SimpleJWT): an empty object when valid",
+        responses={200: EMPTY_OBJECT, **errors(400, 401, 415, 429)},
+    )
+)
 class TokenVerifyView(DetailErrorsMixin, simplejwt_views.TokenVerifyView):
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]

@@ -14,6 +14,13 @@ from rest_framework.settings import api_settings
 
 from . import signals
 from .conf import conf
+from .openapi import (
+    RecoverySentSerializer,
+    StepUpRequestSerializer,
+    TotpConfirmResponseSerializer,
+    errors,
+    extend_schema,
+)
 from .email import TotpDisabledEmail, TotpRecoveryEmail
 from .permissions import EnrollmentTokenAuthentication, HasSecondFactor, TotpRequiredByAdministrator, is_enrollment_token
 from .serializers import (
@@ -122,6 +129,12 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         }.get(self.action, EmptySerializer)
 
     # "enroll" because GenericViewSet reserves "create"; the URL is still totp/create/.
+    @extend_schema(
+        operation_id="totp_create",
+        summary="Start enrollment: a new pending key (replaces an unconfirmed one)",
+        request=None,
+        responses={201: TotpCreateResponseSerializer, **errors(400, 401, 403, 429)},
+    )
     @sensitive_variables("enrollment", "data")
     @action(detail=False, methods=["post"], url_path="create", url_name="create")
     def enroll(self, request):
@@ -129,6 +142,12 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         data = {"svg": enrollment.svg, "otpauth_uri": enrollment.otpauth_uri, "secret": enrollment.secret}
         return Response(self.get_serializer(data).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        operation_id="totp_confirm",
+        summary="Confirm enrollment with the first code; answers the backup codes",
+        request=TotpConfirmRequestSerializer,
+        responses={200: TotpConfirmResponseSerializer, **errors(400, 401, 403, 415, 429)},
+    )
     @sensitive_variables("serializer", "codes", "data")
     @action(detail=False, methods=["post"])
     def confirm(self, request):
@@ -163,6 +182,12 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
             return tokens_for(request.user, second_factor=True)
         return {}
 
+    @extend_schema(
+        operation_id="totp_disable",
+        summary="Turn 2FA off",
+        request=StepUpRequestSerializer,
+        responses={204: None, **errors(400, 401, 403, 415, 429)},
+    )
     @action(detail=False, methods=["post"])
     def disable(self, request):
         if devices.get_device(request.user) is None:
@@ -176,6 +201,12 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(
+        operation_id="totp_rotate_backup_codes",
+        summary="Replace the backup codes; answers the new ones",
+        request=StepUpRequestSerializer,
+        responses={200: BackupCodeListSerializer, **errors(400, 401, 403, 415, 429)},
+    )
     @sensitive_variables("codes")
     @action(detail=False, methods=["post"])
     def rotate_backup_codes(self, request):
@@ -201,6 +232,12 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
             return TotpRecoveryConfirmSerializer
         return TotpRecoveryRequestSerializer
 
+    @extend_schema(
+        operation_id="totp_recovery",
+        summary="Ask for a recovery e-mail (the same answer whether or not the account exists)",
+        request=TotpRecoveryRequestSerializer,
+        responses={200: RecoverySentSerializer, **errors(400, 401, 403, 415, 429)},
+    )
     @action(detail=False, methods=["post"], url_path="recovery")
     def recovery(self, request):
         serializer = self.get_serializer(data=request.data)
@@ -215,6 +252,12 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
                 logger.exception("Sending the TOTP recovery e-mail to user id %s failed.", user.pk)
         return Response({"detail": RECOVERY_SENT, "details": RECOVERY_SENT}, status=status.HTTP_200_OK)
 
+    @extend_schema(
+        operation_id="totp_recovery_confirm",
+        summary="Use a recovery link with the current password: turns 2FA off",
+        request=TotpRecoveryConfirmSerializer,
+        responses={204: None, **errors(400, 401, 403, 415, 429)},
+    )
     @sensitive_variables("serializer", "data")
     @action(detail=False, methods=["post"], url_path="recovery_confirm")
     def recovery_confirm(self, request):
