@@ -23,6 +23,9 @@ logger = logging.getLogger("django_totp_native")
 
 #: Longest input looked at; anything longer cannot be a code and is rejected unread.
 MAX_CODE_INPUT = 128
+#: Longest TOTP input: the native matcher reads at most 64 code points and refuses longer
+#: input, so anything longer is no code and must be refused here, before it is counted.
+MAX_OTP_INPUT = 64
 
 # Backup-code formats a device can hold. Each is digested under the device's key; the two
 # never share a digest input (domain separation), so one cannot stand in for the other.
@@ -368,7 +371,7 @@ def is_locked(device: Totp) -> bool:
 def _well_formed_otp(code) -> bool:
     # A string that cannot be a code is rejected without touching the database, so junk
     # input neither consumes attempts nor changes state.
-    if not isinstance(code, str) or not code or len(code) > MAX_CODE_INPUT:
+    if not isinstance(code, str) or not code or len(code) > MAX_OTP_INPUT:
         return False
     text = "".join(unicodedata.normalize("NFKC", code).split())
     return len(text) == conf.DIGITS and text.isascii() and text.isdigit()

@@ -138,3 +138,28 @@ def test_an_inactive_user_cannot_finish_a_login_started_before(make_user):
     assert not BackupCode.objects.filter(totp__user=enrolled.user, is_used=True).exists()
     assert devices.verify_totp(enrolled.user, enrolled.code()), "the code was not spent either"
 
+
+
+def test_a_totp_success_clears_failures_and_backoff(make_user, settings):
+    settings.TOTP_BACKOFF_AFTER = 1
+    enrolled = enroll(make_user("alice"))
+    assert not devices.verify_totp(enrolled.user, wrong_code(enrolled))
+    Totp.objects.filter(user=enrolled.user).update(next_attempt_at=timezone.now())  # the wait is over
+    assert devices.verify_totp(enrolled.user, enrolled.code())
+    device = Totp.objects.get(user=enrolled.user)
+    assert (device.failed_attempts, device.next_attempt_at) == (0, None)
+
+
+def test_a_code_is_read_as_an_authenticator_app_shows_it(make_user):
+    """Inner and surrounding spaces are ignored, up to the longest input the native matcher
+    reads (devices.MAX_OTP_INPUT); anything longer, or not a string, is refused uncounted."""
+    enrolled = enroll(make_user("alice"))
+    code = enrolled.code()
+    device = Totp.objects.get(user=enrolled.user)
+    too_long = " " * (devices.MAX_OTP_INPUT - 5) + code  # one character over
+    for refused in (too_long, None, int(code), code.encode(), [code]):
+        assert not devices.verify_totp(enrolled.user, refused)
+    assert Totp.objects.get(pk=device.pk).failed_attempts == 0, "refused unread, not counted"
+    longest = " " * (devices.MAX_OTP_INPUT - 7) + code[:3] + " " + code[3:]
+    assert len(longest) == devices.MAX_OTP_INPUT
+    assert devices.verify_totp(enrolled.user, longest)
