@@ -4,12 +4,17 @@
 # libqrencode exist at all. The wheel's own copies are the only ones it can load.
 #
 # The CPython that each wheel is for is copied into the root from this machine (its pyenv
-# tree without site-packages and tests); its _ssl and _hashlib modules cannot load there
-# (no libssl3), so hashlib uses CPython's built-in hashes, as on a Python built without
-# OpenSSL. Everything is installed from a local wheelhouse with --no-index. The root needs
-# the Debian mirror that APT uses here (DEBIAN_MIRROR overrides it) and root privileges
-# (chroot, mount proc). Tests that call external oracle programs are deselected (marker
-# "oracle": oathtool, zbarimg and rsvg-convert are not in the root).
+# tree without site-packages and tests). Everything is installed from a local wheelhouse
+# with --no-index. Then, in the root:
+#   1. ldd and the core suite with no OpenSSL anywhere: CPython's own _ssl and _hashlib
+#      cannot load (checked), hashlib uses CPython's built-in hashes;
+#   2. the Django smoke, whose JWT step needs PyJWT, which imports `ssl`: CPython gets a
+#      private copy of libssl/libcrypto in /opt/python-openssl through LD_LIBRARY_PATH,
+#      as every real CPython has its own; the smoke checks that django_totp_native still
+#      maps the wheel's libcrypto, not that one.
+# The root needs the Debian mirror that APT uses here (DEBIAN_MIRROR overrides it) and
+# root privileges (chroot, mount proc). Tests that call external oracle programs are
+# deselected (marker "oracle": oathtool, zbarimg and rsvg-convert are not in the root).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -50,12 +55,16 @@ if [ ! -f "$ROOT/.complete" ]; then
   echo "   done ($((SECONDS - start)) s)"
 fi
 
-present=$(find "$ROOT" -xdev \( -name 'libcrypto.so*' -o -name 'libssl.so*' -o -name 'libqrencode.so*' \) \
-  -not -path "$ROOT/check/*" -not -path "$ROOT/root/.pyenv/*" -print)
+present=$(find "$ROOT" -xdev \( -name 'libcrypto*.so*' -o -name 'libssl*.so*' -o -name 'libqrencode*.so*' \) \
+  -not -path "$ROOT/check/*" -not -path "$ROOT/opt/python-openssl/*" -print)
 if [ -n "$present" ]; then
   echo "FAIL: the bare root has system copies, so it would prove nothing:" >&2; echo "$present" >&2; exit 1
 fi
-echo "== the root has no libcrypto, libssl or libqrencode outside the wheels' venvs"
+echo "== the root has no libcrypto, libssl or libqrencode (but for CPython's private copy, step 2)"
+mkdir -p "$ROOT/opt/python-openssl"
+for lib in libssl.so.3 libcrypto.so.3; do
+  cp -L "$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')" "$ROOT/opt/python-openssl/$lib"
+done
 
 for whl in "${wheels[@]}"; do
   whl=$(realpath "$whl")
@@ -78,7 +87,8 @@ for whl in "${wheels[@]}"; do
   "$stager" tools/wheels/stage_suite.py "$check/suite" --source "$sdist"
   "$stager" tools/wheels/stage_suite.py "$check/smoke" --smoke --source "$sdist"
   mount -t proc proc "$ROOT/proc"
-  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 chroot "$ROOT" /bin/bash -euo pipefail -c "
+  env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 \
+    "$(command -v chroot)" "$ROOT" /bin/bash -euo pipefail -c "
     $py -m venv /check/$tag/venv
     cd /check/$tag
     venv/bin/python -m pip install -q --disable-pip-version-check --no-index --find-links wheelhouse \
@@ -87,14 +97,17 @@ for whl in "${wheels[@]}"; do
     ext=\$(venv/bin/python -c 'import django_totp_native._core as m; print(m.__file__)')
     echo \"   ldd \$(basename \$ext):\"
     ldd \"\$ext\" | grep -E 'libcrypto|libqrencode|not found' | sed 's/^\s*/     /'
-    ! ldd \"\$ext\" | grep -q 'not found'
+    if ldd \"\$ext\" | grep -q 'not found'; then echo 'FAIL: unresolved libraries' >&2; exit 1; fi
+    libs=\$(realpath \"\$(dirname \"\$ext\")/../django_totp_native.libs\")
     for lib in libcrypto libqrencode; do
-      ldd \"\$ext\" | awk -v lib=\"\$lib\" '\$1 ~ \"^\"lib {print \$3}' | grep -q '/site-packages/django_totp_native.libs/'
+      resolved=\$(ldd \"\$ext\" | awk -v lib=\"\$lib\" '\$1 ~ \"^\"lib {print \$3}')
+      [ -n \"\$resolved\" ] && [ \"\$(dirname \"\$(realpath \"\$resolved\")\")\" = \"\$libs\" ] \
+        || { echo \"FAIL: \$lib resolves to '\$resolved', not inside \$libs\" >&2; exit 1; }
     done
-    echo '   core suite (oracle-program tests deselected):'
+    echo '   core suite, no OpenSSL in the root at all (oracle-program tests deselected):'
     (cd suite && ../venv/bin/python -m pytest -q -p no:cacheprovider -m 'not oracle' tests/core)
-    echo '   Django smoke:'
-    (cd smoke && ../venv/bin/python -m pytest -q -c smoke.ini smoke)
+    echo '   Django smoke (CPython with its private OpenSSL for ssl, needed by PyJWT):'
+    (cd smoke && LD_LIBRARY_PATH=/opt/python-openssl ../venv/bin/python -m pytest -q -c smoke.ini smoke)
   "
   umount "$ROOT/proc"
   echo "   $tag stands alone in the bare root ($((SECONDS - start)) s)"
