@@ -1,8 +1,10 @@
-"""Benchmark the native core against the pure-Python path django-totp takes.
+"""Benchmark the native core against the pure-Python code django-totp calls.
 
-Each row times one core operation next to the way the pure-Python package
-``django-totp`` does the same job (pyotp, cryptography's Fernet, qrcode, Django's
-signing), in one process. Reference and native batches alternate round by round, and
+Each row times one core operation next to a named pure-Python reference, in one
+process: mostly what the pure-Python package ``django-totp`` calls for the same job
+(pyotp, cryptography's Fernet, qrcode, Django's signing); one information row uses
+django-otp's TOTP (``django_otp.oath``) instead, the leaner pure-Python verifier. The
+table's Reference column names each row's reference. Reference and native batches alternate round by round, and
 which one goes first flips every round, so load spikes and frequency changes land on
 both sides alike. A batch runs the statement N times (N chosen so a batch lasts a few
 milliseconds) and is timed as a whole with ``time.perf_counter_ns``; a row reports the
@@ -75,6 +77,7 @@ class Side:
 class Row:
     key: str
     operation: str
+    reference: str  # what the native call is compared with, short (the Reference column)
     target: float | None  # minimum speed-up; None = information only
     build: Callable[[], tuple[Side | str, Side | str]]
     # Before every round: refresh time-dependent inputs (the current TOTP code).
@@ -291,12 +294,62 @@ def build_rows(core: Any | None) -> list[Row]:
         Row(
             "totp_verify_match",
             "TOTP verify, code of the current step",
+            "pyotp TOTP.verify",
             20.0,
             totp_sides,
             refresh=current_code,
             check=check_totp_match,
         )
     )
+
+    # django-otp's TOTP: the other pure-Python verifier, leaner than pyotp (raw key, no
+    # base32 decoding, integer comparison). Information only: it shows the native gain
+    # against the fastest pure-Python way, not only against django-totp's.
+    def django_otp_sides() -> tuple[Side | str, Side | str]:
+        _, native = totp_sides()
+        try:
+            from django_otp.oath import TOTP as OathTOTP
+        except ImportError:
+            return "django-otp is not installed (requirements-dev.txt)", native
+        # TOTPDevice.verify_token, minus the throttling check and the save: the int()
+        # of the token, a TOTP built from the device's fields (its defaults: step 30,
+        # t0 0, 6 digits, drift 0), the clock read once, verify with tolerance 1 and
+        # min_t = last_t + 1 (-1 + 1 for a device never used). The hex key is decoded
+        # outside the loop (the device's bin_key property would unhexlify it per call).
+        reference = Side(
+            "totp = TOTP(key, 30, 0, 6, 0)\n"
+            "totp.time = clock()\n"
+            "totp.verify(int(code), 1, min_t)",
+            {"TOTP": OathTOTP, "key": raw_key, "clock": time.time, "code": "", "min_t": 0},
+            "django_otp.oath.TOTP(key, 30, 0, 6, 0) with .time = time.time(), then "
+            ".verify(int(code), 1, last_t + 1), as django-otp's TOTPDevice.verify_token "
+            "does (tolerance 1; raw key precomputed; throttling and the save not timed)",
+        )
+        return reference, native
+
+    def check_django_otp(ref_ns: dict[str, Any], nat_ns: dict[str, Any]) -> str | None:
+        if ref_ns:  # absent when django-otp is not installed
+            totp = ref_ns["TOTP"](raw_key, 30, 0, 6, 0)
+            totp.time = time.time()
+            if not totp.verify(int(ref_ns["code"]), 1, ref_ns["min_t"]):
+                return "django-otp rejected the current code"
+        if not nat_ns:
+            return None
+        code = (ref_ns or nat_ns)["code"]
+        return check_totp_match({"TOTP": pyotp.TOTP, "code": code}, nat_ns)
+
+    rows.append(
+        Row(
+            "totp_verify_match_django_otp",
+            "TOTP verify, code of the current step",
+            "django-otp oath.TOTP.verify",
+            None,
+            django_otp_sides,
+            refresh=current_code,
+            check=check_django_otp,
+        )
+    )
+
     def totp_default_window_sides() -> tuple[Side | str, Side | str]:
         reference, native = totp_sides()
         if isinstance(native, Side):
@@ -312,6 +365,7 @@ def build_rows(core: Any | None) -> list[Row]:
         Row(
             "totp_verify_match_positional",
             "TOTP verify, current code, no keyword arguments",
+            "pyotp TOTP.verify",
             None,
             totp_default_window_sides,
             refresh=current_code,
@@ -322,6 +376,7 @@ def build_rows(core: Any | None) -> list[Row]:
         Row(
             "totp_verify_miss",
             "TOTP verify, wrong code (all 3 steps tried)",
+            "pyotp TOTP.verify",
             20.0,
             totp_sides,
             refresh=wrong_code,
@@ -367,6 +422,7 @@ def build_rows(core: Any | None) -> list[Row]:
         Row(
             "totp_sealed_match",
             "Decrypt secret + TOTP verify (login)",
+            "cryptography Fernet + pyotp",
             10.0,
             sealed_sides,
             refresh=current_code,
@@ -413,11 +469,12 @@ def build_rows(core: Any | None) -> list[Row]:
     # The target row is SvgImage: the class django-totp renders with (the issue's target).
     # SvgPathImage is the like-for-like output shape (one <path>), shown for information.
     rows.append(
-        Row("qr_svg_rect", "QR code SVG (qrcode SvgImage, as django-totp)", 100.0, qr_rect_sides,
-            check=check_qr)
+        Row("qr_svg_rect", "QR code SVG (django-totp's renderer)", "qrcode SvgImage", 100.0,
+            qr_rect_sides, check=check_qr)
     )
     rows.append(
-        Row("qr_svg_path", "QR code SVG (qrcode SvgPathImage)", None, qr_path_sides, check=check_qr)
+        Row("qr_svg_path", "QR code SVG (one-path output, like native)", "qrcode SvgPathImage",
+            None, qr_path_sides, check=check_qr)
     )
 
     def qr_png_sides() -> tuple[Side | str, Side | str]:
@@ -451,7 +508,7 @@ def build_rows(core: Any | None) -> list[Row]:
                 return "qr_png did not return PNG bytes"
         return None
 
-    rows.append(Row("qr_png", "QR code PNG", None, qr_png_sides, check=check_png))
+    rows.append(Row("qr_png", "QR code PNG", "qrcode PilImage", None, qr_png_sides, check=check_png))
 
     # 4. Challenge token sign + verify ----------------------------------------------
     def challenge_sides() -> tuple[Side | str, Side | str]:
@@ -499,6 +556,7 @@ def build_rows(core: Any | None) -> list[Row]:
         Row(
             "challenge_sign_verify",
             "Challenge token sign + verify",
+            "django.core.signing",
             5.0,
             challenge_sides,
             check=check_challenge,
@@ -548,10 +606,10 @@ def build_rows(core: Any | None) -> list[Row]:
         return None
 
     rows.append(
-        Row("fernet_encrypt", "Fernet encrypt", 3.0, fernet_encrypt_sides, check=check_fernet)
+        Row("fernet_encrypt", "Fernet encrypt", "cryptography Fernet", 3.0, fernet_encrypt_sides, check=check_fernet)
     )
     rows.append(
-        Row("fernet_decrypt", "Fernet decrypt", 3.0, fernet_decrypt_sides, check=check_fernet)
+        Row("fernet_decrypt", "Fernet decrypt", "cryptography Fernet", 3.0, fernet_decrypt_sides, check=check_fernet)
     )
 
     # 6. Backup-code check ------------------------------------------------------------
@@ -605,6 +663,7 @@ def build_rows(core: Any | None) -> list[Row]:
         Row(
             "backup_code_check",
             f"Backup-code check ({BACKUP_CODE_COUNT} stored, none match)",
+            f"cryptography Fernet × {BACKUP_CODE_COUNT}",
             50.0,
             backup_sides,
             check=check_backup,
@@ -628,7 +687,7 @@ def build_rows(core: Any | None) -> list[Row]:
         )
         return reference, native
 
-    rows.append(Row("call_floor", "Call floor (1-byte compare)", None, floor_sides))
+    rows.append(Row("call_floor", "Call floor (1-byte compare)", "hmac.compare_digest", None, floor_sides))
     return rows
 
 
@@ -708,7 +767,8 @@ def machine_info(core: Any | None) -> dict[str, str]:
         "openssl_cryptography": f"cryptography {package_version('cryptography')}, "
         f"its bundled {cryptography_openssl}",
         "reference_packages": ", ".join(
-            f"{name} {package_version(name)}" for name in ("pyotp", "qrcode", "Django")
+            f"{name} {package_version(name)}"
+            for name in ("pyotp", "django-otp", "qrcode", "Django")
         ),
         "load_average": " ".join(f"{v:.2f}" for v in os.getloadavg()),
     }
@@ -785,6 +845,7 @@ class Result:
         return {
             "key": self.row.key,
             "operation": self.row.operation,
+            "reference_name": self.row.reference,
             "target_speedup": self.row.target,
             "speedup": self.ratio,
             "speedup_paired_median": self.paired_ratio,
@@ -798,8 +859,9 @@ class Result:
 
 def markdown_report(results: list[Result], info: dict[str, str], settings_line: str) -> str:
     lines = [
-        "| Operation | django-totp way (µs) | Native (µs) | Speed-up | Target | Result | Noise |",
-        "|---|---:|---:|---:|---:|---|---:|",
+        "| Operation | Reference | Reference (µs) | Native (µs) | Speed-up | Target | Result "
+        "| Noise |",
+        "|---|---|---:|---:|---:|---:|---|---:|",
     ]
     for r in results:
         ratio = f"{r.ratio:.1f}×" if r.ratio is not None else "—"
@@ -810,12 +872,13 @@ def markdown_report(results: list[Result], info: dict[str, str], settings_line: 
         if spreads:
             noise = f"±{max(spreads) * 50:.1f}%"
         lines.append(
-            f"| {r.row.operation} | {format_us(r.reference.median_ns if r.reference else None)} "
+            f"| {r.row.operation} | {r.row.reference} "
+            f"| {format_us(r.reference.median_ns if r.reference else None)} "
             f"| {format_us(r.native.median_ns if r.native else None)} | {ratio} | {target} "
             f"| {status} | {noise} |"
         )
 
-    out = ["## Native core vs. django-totp's pure-Python path", ""]
+    out = ["## Native core vs. pure-Python references", ""]
     labels = {
         "cpu": "CPU",
         "os": "OS",
@@ -833,7 +896,8 @@ def markdown_report(results: list[Result], info: dict[str, str], settings_line: 
     out += lines
     out += ["", "What each row runs (reference / native):", ""]
     for index, r in enumerate(results, 1):
-        parts = [f"{index}. **{r.row.operation}** — {r.reference_description or '—'} / "
+        parts = [f"{index}. **{r.row.operation}**, against {r.row.reference} — "
+                 f"{r.reference_description or '—'} / "
                  f"{r.native_description or '—'}"]
         if r.skipped:
             parts.append(f" Skipped: {r.skipped}.")
@@ -871,7 +935,8 @@ def import_core(reference_only: bool) -> Any | None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Time the native core against django-totp's pure-Python path.",
+        description="Time the native core against pure-Python references (what "
+        "django-totp calls, and django-otp's TOTP).",
     )
     parser.add_argument(
         "--quick", action="store_true",
@@ -909,7 +974,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = build_rows(core)
     if args.list:
         for row in rows:
-            print(f"{row.key:30} {row.operation}")
+            print(f"{row.key:30} {row.operation} (against {row.reference})")
         return 0
     if args.only:
         wanted = [w.strip() for w in args.only.split(",") if w.strip()]
