@@ -70,7 +70,7 @@ run() {  # run NAME [schemathesis options...]; in $WORK, where schemathesis keep
   local name=$1; shift
   echo "== schemathesis: $name"
   (cd "$WORK" && "$SCHEMATHESIS" run openapi.json --url "$BASE" \
-    --checks not_a_server_error,response_schema_conformance \
+    --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,response_headers_conformance \
     --phases examples,coverage,fuzzing,stateful \
     --max-examples "$MAX_EXAMPLES" ${SEED:+--seed "$SEED"} \
     --generation-database none --workers "${WORKERS:-2}" --no-color \
