@@ -17,7 +17,7 @@
 #   bearer     /api/totp/* with alice's access token from /api/jwt/create/
 #   enrollment /api/totp/* with carol's enrollment token (Authorization: TOTP-Enrollment)
 #
-# Usage: tools/schemathesis.sh   (PY, SCHEMATHESIS, MAX_EXAMPLES, SEED may be set)
+# Usage: tools/schemathesis.sh   (PY, SCHEMATHESIS, MAX_EXAMPLES, SEED, WORKERS=2 may be set)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,10 +81,13 @@ run() {  # run NAME [schemathesis options...]; in $WORK, where schemathesis keep
 start=$SECONDS
 failed=0
 run anonymous || failed=1
+# Obtained just before each run (an access token lives 5 minutes); a failed login stops here.
+access=$(login alice access)
 run bearer --phases examples,coverage,fuzzing --include-path-regex '^/api/totp/' \
-  -H "Authorization: Bearer $(login alice access)" || failed=1
+  -H "Authorization: Bearer $access" || failed=1
+enrollment_token=$(login carol totp_enrollment_token)
 run enrollment --phases examples,coverage,fuzzing --include-path-regex '^/api/totp/' \
-  -H "Authorization: TOTP-Enrollment $(login carol totp_enrollment_token)" || failed=1
+  -H "Authorization: TOTP-Enrollment $enrollment_token" || failed=1
 # A 5xx the checks saw is already a failure; this also catches one they did not look at.
 if grep -qE '" 5[0-9][0-9] ' "$WORK/server.log"; then
   failed=1
