@@ -80,7 +80,7 @@ def test_a_challenge_never_issued_is_refused(make_user):
 
 def test_rotation_does_not_count_a_device_deleted_while_it_runs(make_user, settings, monkeypatch):
     old_key = settings.TOTP_ENCRYPTION_KEY
-    alice, bob = enroll(make_user("alice")), enroll(make_user("bob"))
+    alice, bob, carol = enroll(make_user("alice")), enroll(make_user("bob")), enroll(make_user("carol"))
     settings.TOTP_ENCRYPTION_KEY = [OracleFernet.generate_key().decode(), old_key]
     real_sealed_by = rotation._sealed_by
 
@@ -91,9 +91,9 @@ def test_rotation_does_not_count_a_device_deleted_while_it_runs(make_user, setti
 
     monkeypatch.setattr(rotation, "_sealed_by", sealed_by_while_bob_turns_2fa_off)
     report = rotation.reseal_all()
-    assert (report.total, report.resealed, report.already_current, report.failed) == (1, 1, 0, [])
+    assert (report.total, report.resealed, report.already_current, report.failed) == (2, 2, 0, [])
     assert report.complete
-    assert Totp.objects.filter(user=alice.user).exists()
+    assert Totp.objects.filter(user__in=[alice.user, carol.user]).count() == 2
 
 
 def test_rotation_rewrites_only_what_is_under_an_old_key(make_user, settings):
