@@ -5,8 +5,8 @@ This module is also the URLconf of its tests: the API, the default admin, an alw
 admin site and the session pages.
 """
 
-import re
 import itertools
+import re
 import threading
 
 import pytest
