@@ -163,3 +163,22 @@ def test_a_code_is_read_as_an_authenticator_app_shows_it(make_user):
     longest = " " * (devices.MAX_OTP_INPUT - 7) + code[:3] + " " + code[3:]
     assert len(longest) == devices.MAX_OTP_INPUT
     assert devices.verify_totp(enrolled.user, longest)
+
+
+def test_an_attempt_whose_follow_up_fails_is_counted_and_consumes_nothing(make_user):
+    """``on_success`` runs in the attempt's transaction; when it raises, the code is not
+    spent and the attempt still counts as a failure."""
+    enrolled = enroll(make_user("alice"))
+    before = Totp.objects.get(user=enrolled.user)
+
+    def fail(_device):
+        raise RuntimeError("the follow-up failed")
+
+    with pytest.raises(RuntimeError):
+        devices.verify_totp(enrolled.user, enrolled.code(), on_success=fail)
+    with pytest.raises(RuntimeError):
+        devices.verify_backup(enrolled.user, enrolled.backup_codes[0], on_success=fail)
+    after = Totp.objects.get(pk=before.pk)
+    assert (after.failed_attempts, after.last_used_step) == (2, before.last_used_step)
+    assert not BackupCode.objects.filter(totp=after, is_used=True).exists()
+    assert devices.verify_totp(enrolled.user, enrolled.code()), "the code is still unspent"
