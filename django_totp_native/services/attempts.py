@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import conf
 from ..models import Totp
-from .errors import InvalidChallenge, LockedOut, NotEnrolled
+from .errors import AlreadyConfirmed, InvalidChallenge, LockedOut, NotEnrolled
 
 #: Columns an attempt reads (the order of ``Reserved``'s fields).
 _COLUMNS = ("id", "user_id", "secret_key", "backup_key", "last_used_step", "confirmed_at")
@@ -169,7 +169,7 @@ def _refuse(user_pk, confirmed, challenge_sequence, now) -> None:
     if row is None or (confirmed is True and row["confirmed_at"] is None):
         raise NotEnrolled(_("TOTP is not enabled for this user."))
     if confirmed is False and row["confirmed_at"] is not None:
-        raise NotEnrolled(_("No enrollment is pending for this user."))
+        raise AlreadyConfirmed()
     if challenge_sequence is not None and not (
         row["challenge_redeemed"] < challenge_sequence <= row["challenge_issued"]
     ):
@@ -200,19 +200,41 @@ def next_challenge(user_pk) -> Optional[int]:
             return int(row[0]) + 1
 
 
-def succeed(device: Reserved, *, step: Optional[int] = None, challenge_sequence: Optional[int] = None) -> bool:
-    """Consume on success: record the step (replay guard) and spend the challenge, reset
-    the failure count. True when the row changed (it always does under the row lock; the
-    conditions keep the guarantees should the lock ever be missing)."""
-    filters: dict = {"pk": device.pk}
-    changes: dict = {"failed_attempts": 0, "next_attempt_at": None}
+def succeed(
+    device: Reserved,
+    *,
+    step: Optional[int] = None,
+    challenge_sequence: Optional[int] = None,
+    confirmed_at: Optional[datetime] = None,
+) -> bool:
+    """Consume on success: record the step (replay guard), spend the challenge, confirm a
+    pending device (``confirmed_at``), reset the failure count — one UPDATE. True when the
+    row changed (it always does under the row lock; the conditions keep the guarantees
+    should the lock ever be missing)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    sets = [f"{_q('failed_attempts')} = 0", f"{_q('next_attempt_at')} = NULL"]
+    set_params: list = []
+    where = [f"{_q('id')} = %s"]
+    where_params: list = [device.pk]
     if step is not None:
-        filters["last_used_step__lt"] = step
-        changes["last_used_step"] = step
+        sets.append(f"{_q('last_used_step')} = %s")
+        set_params.append(step)
+        where.append(f"{_q('last_used_step')} < %s")
+        where_params.append(step)
     if challenge_sequence is not None:
-        filters["challenge_redeemed__lt"] = challenge_sequence
-        changes["challenge_redeemed"] = challenge_sequence
-    return Totp.objects.filter(**filters).update(**changes) == 1
+        sets.append(f"{_q('challenge_redeemed')} = %s")
+        set_params.append(challenge_sequence)
+        where.append(f"{_q('challenge_redeemed')} < %s")
+        where_params.append(challenge_sequence)
+    if confirmed_at is not None:
+        sets.append(f"{_q('confirmed_at')} = %s")
+        set_params.append(adapt(confirmed_at))
+        where.append(f"{_q('confirmed_at')} IS NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET {', '.join(sets)} WHERE {' AND '.join(where)}", set_params + where_params
+        )
+        return cursor.rowcount == 1
 
 
 def count_failure(user_pk) -> None:

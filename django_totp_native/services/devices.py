@@ -152,22 +152,19 @@ def start_enrollment(user) -> Enrollment:
 def confirm_enrollment(user, code, *, device_pk: Optional[int] = None) -> list[str]:
     """Confirm a pending device with a valid code; returns the new backup codes (shown once).
 
-    ``device_pk``: the pending device the caller showed (the session pages); when the
-    user's pending device is another one (enrollment restarted elsewhere), NotEnrolled.
+    One attempt (see ``verify_totp``) whose consuming UPDATE also sets ``confirmed_at``;
+    the backup codes are inserted in the same transaction. ``device_pk``: the pending
+    device the caller showed (the session pages); when the user's pending device is
+    another one (enrollment restarted elsewhere), NotEnrolled. AlreadyConfirmed when the
+    device is confirmed already.
     """
-    device = _require_device(user)
-    if device.is_confirmed:
-        raise AlreadyConfirmed()
-    if device_pk is not None and device.pk != device_pk:
-        raise NotEnrolled(_("This enrollment was replaced by a newer one; scan the new QR code."))
     issued: list[str] = []
 
     def finish(dev: Totp) -> None:
-        if Totp.objects.filter(pk=dev.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now()) != 1:
-            raise AlreadyConfirmed()
-        issued.extend(_replace_backup_codes(dev))
+        # A pending device holds no codes (a new enrollment is a new row): insert only.
+        issued.extend(_replace_backup_codes(dev, fresh=True))
 
-    if not verify_totp(user, code, on_success=finish, device=device):
+    if not verify_totp(user, code, on_success=finish, pending=True, expected_pk=device_pk):
         raise InvalidCode()
     return issued
 
@@ -212,21 +209,22 @@ def rotate_codes(user, codes: Optional[list[str]] = None) -> list[str]:
 
 
 @sensitive_variables("codes")
-def _replace_backup_codes(device: Totp, codes: Optional[list[str]] = None) -> list[str]:
+def _replace_backup_codes(device: Totp, codes: Optional[list[str]] = None, *, fresh: bool = False) -> list[str]:
     if codes is None:
         codes = core.generate_backup_codes(count=conf.MAX_BACKUP_CODES, length=CROCKFORD_CODE_LENGTH)
     codes = list(codes)
-    _store_backup_codes(device, codes)
+    _store_backup_codes(device, codes, fresh=fresh)
     return codes
 
 
 @sensitive_variables("codes", "code", "candidates", "key", "forms", "digests", "rows")
-def _store_backup_codes(device: Totp, codes: list[str]) -> None:
+def _store_backup_codes(device: Totp, codes: list[str], *, fresh: bool = False) -> None:
     """Replace all of the device's codes in one transaction, digested under its own key.
 
     A device without a key of its own (codes from before there were such keys) gets one
     here: every code it has is replaced, so none is left digested under the old scheme.
     Each code is stored in its own format: a Crockford code (forgiving), else an exact one.
+    ``fresh``: the device has no codes yet (a new enrollment), so there is nothing to delete.
     """
     forms = []
     for code in codes:
@@ -238,14 +236,17 @@ def _store_backup_codes(device: Totp, codes: list[str]) -> None:
                 "letters, digits, '-' and '_'."
             )
         forms.append(candidates[0])
-    with transaction.atomic():
+    # A fresh set is stored inside the enrollment's attempt, whose transaction it joins
+    # (no savepoint: two round trips fewer; an error rolls the whole attempt back anyway).
+    with transaction.atomic(savepoint=not fresh):
         if device.backup_key:  # its own key, opened natively per code
             digests = dict.fromkeys(keys.device_backup_digests(device, form)[0] for form in forms)
         else:
             key = _own_backup_key(device)
             digests = dict.fromkeys(core.backup_code_digest(key, form) for form in forms)
         rows = [BackupCode(totp=device, digest=digest) for digest in digests]
-        BackupCode.objects.filter(totp=device).delete()
+        if not fresh:
+            BackupCode.objects.filter(totp=device).delete()
         BackupCode.objects.bulk_create(rows)
 
 
@@ -270,8 +271,9 @@ def verify_totp(
     code,
     *,
     on_success: OnSuccess = None,
-    device: Optional[Totp] = None,
     challenge_sequence: Optional[int] = None,
+    pending: bool = False,
+    expected_pk: Optional[int] = None,
 ):
     """Check a TOTP code once: a true value (the device row) at most once per time step.
 
@@ -281,8 +283,10 @@ def verify_totp(
     requests with the same code exactly one succeeds. ``on_success`` runs inside the same
     transaction; if it raises, nothing is consumed and the attempt counts as failed. With
     ``challenge_sequence`` (the login's second step) the device must be confirmed and the
-    challenge unspent; success spends it. ``device``: the pending device being confirmed.
-    Raises NotEnrolled, InvalidChallenge, or LockedOut while backoff or the hard lock applies.
+    challenge unspent; success spends it. ``pending``: the device must be pending (the
+    enrollment's first code), and success confirms it in the same UPDATE; ``expected_pk``:
+    the device must be this one. Raises NotEnrolled, AlreadyConfirmed, InvalidChallenge, or
+    LockedOut while backoff or the hard lock applies.
     """
     if not _well_formed_otp(code):
         return None
@@ -290,9 +294,13 @@ def verify_totp(
     @sensitive_variables("code", "step")
     def check(row: attempts.Reserved) -> bool:
         step = _match_step(row, code)
-        return step is not None and attempts.succeed(row, step=step, challenge_sequence=challenge_sequence)
+        if step is None:
+            return False
+        confirmed_at = timezone.now() if pending else None
+        return attempts.succeed(row, step=step, challenge_sequence=challenge_sequence, confirmed_at=confirmed_at)
 
-    return _attempt(user, check, on_success, device=device, challenge_sequence=challenge_sequence)
+    confirmed = True if challenge_sequence is not None else (False if pending else None)
+    return _attempt(user, check, on_success, confirmed=confirmed, expected_pk=expected_pk, challenge_sequence=challenge_sequence)
 
 
 @sensitive_variables("code", "forms")
@@ -301,7 +309,6 @@ def verify_backup(
     code,
     *,
     on_success: OnSuccess = None,
-    device: Optional[Totp] = None,
     challenge_sequence: Optional[int] = None,
 ):
     """Consume a backup code: one conditional UPDATE on its digest (``is_used = false``),
@@ -320,25 +327,33 @@ def verify_backup(
         )
         return used >= 1 and attempts.succeed(row, challenge_sequence=challenge_sequence)
 
-    return _attempt(user, check, on_success, device=device, challenge_sequence=challenge_sequence)
+    confirmed = True if challenge_sequence is not None else None
+    return _attempt(user, check, on_success, confirmed=confirmed, expected_pk=None, challenge_sequence=challenge_sequence)
 
 
-def _attempt(user, check, on_success: OnSuccess, *, device: Optional[Totp], challenge_sequence: Optional[int]):
+def _attempt(
+    user,
+    check,
+    on_success: OnSuccess,
+    *,
+    confirmed: Optional[bool],
+    expected_pk: Optional[int],
+    challenge_sequence: Optional[int],
+):
     """Run one attempt (see ``attempts``); the reserved row when it succeeded, else None."""
     if user is None or getattr(user, "pk", None) is None:
         raise NotEnrolled()
-    confirmed = True if challenge_sequence is not None else (False if device is not None and not device.is_confirmed else None)
     try:
         with transaction.atomic():
             row = attempts.reserve(user.pk, confirmed=confirmed, challenge_sequence=challenge_sequence)
-            if device is not None and row.pk != device.pk:
+            if expected_pk is not None and row.pk != expected_pk:
                 raise NotEnrolled(_("This enrollment was replaced by a newer one; scan the new QR code."))
             if not check(row):
                 return None  # the counted attempt commits
             if on_success is not None:
                 on_success(_as_device(row))
             return row
-    except (NotEnrolled, LockedOut, InvalidChallenge):
+    except (NotEnrolled, AlreadyConfirmed, LockedOut, InvalidChallenge):
         raise
     except BaseException:
         # The check or on_success failed: everything rolled back, so count it again.

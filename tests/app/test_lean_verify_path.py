@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from django_totp_native.models import Totp
 
-from .conftest import enroll
+from .conftest import code_at, enroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,3 +97,18 @@ def test_password_step_of_a_user_with_2fa(alice, monkeypatch):
     assert response.json()["is_totp_enabled"] is True
     # The user, and one UPDATE that both says 2FA is on and hands out the challenge number.
     assert len(cost.statements) <= 2, cost.statements
+
+
+def test_confirming_an_enrollment(make_user, monkeypatch):
+    make_user("bob")
+    api = APIClient()
+    tokens = api.post("/api/jwt/create/", {"username": "bob", "password": PASSWORD}, format="json").json()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    secret = api.post("/api/totp/create/").json()["secret"]
+    with Cost(monkeypatch) as cost:
+        response = api.post("/api/totp/confirm/", {"input_code": code_at(secret)}, format="json")
+    assert response.status_code == 200 and len(response.json()["backup_codes"]) == 10
+    # The user (JWT), 2FA state (permission), the attempt, the consumption that also
+    # confirms, the backup codes (one INSERT), and the proof for the new tokens.
+    assert len(cost.statements) <= 6, cost.statements
+    assert cost.commits == 1
