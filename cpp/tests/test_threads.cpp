@@ -5,6 +5,7 @@
 // by `make sanitize` under ASan+UBSan like every case here.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <latch>
 #include <optional>
 #include <string>
@@ -144,6 +145,13 @@ int hammer(const Shared& s, int rounds, RunTracker& tracker, Work&& work) {
     threads.emplace_back([&, t] {
       start.arrive_and_wait();
       tracker.enter();
+      // On a loaded machine a thread can finish its whole share before the next one is
+      // scheduled: until two have been inside at once, hold each one (bounded), so the shared
+      // objects really are used at the same time and the overlap check is not luck.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (tracker.peak.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+      }
       for (int round = 0; round < rounds; ++round) {
         for (std::size_t i = 0; i < s.cases.size(); ++i) {
           const std::size_t index = (i * 7 + static_cast<std::size_t>(t * 13 + round)) % s.cases.size();
