@@ -2,15 +2,18 @@
 backoff schedule, which challenges a login spends, and what rotation reports
 and rewrites when devices change or are half-rotated."""
 
+from datetime import timedelta
+
 import pytest
 from cryptography.fernet import Fernet as OracleFernet
 from django.utils import timezone
 
 from django_totp_native import core
+from django_totp_native.conf import conf
 from django_totp_native.models import BackupCode, Totp
-from django_totp_native.services import challenges, devices, keys, rotation
+from django_totp_native.services import attempts, challenges, devices, keys, rotation
 
-from .conftest import enroll
+from .conftest import code_at, enroll, two_factor_state
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +185,101 @@ def test_an_attempt_whose_follow_up_fails_is_counted_and_consumes_nothing(make_u
     assert (after.failed_attempts, after.last_used_step) == (2, before.last_used_step)
     assert not BackupCode.objects.filter(totp=after, is_used=True).exists()
     assert devices.verify_totp(enrolled.user, enrolled.code()), "the code is still unspent"
+
+
+# The attempt service's refusals (services/attempts._refuse), found by the third run.
+
+
+def test_confirming_a_device_that_is_confirmed_already_is_refused_uncounted(make_user):
+    """An enrollment code for a device that is already confirmed: AlreadyConfirmed, and the
+    device's counters, steps and codes are as they were."""
+    enrolled = enroll(make_user("alice"))
+    before = two_factor_state(enrolled.user)
+    with pytest.raises(devices.AlreadyConfirmed):
+        devices.confirm_enrollment(enrolled.user, enrolled.code())
+    assert two_factor_state(enrolled.user) == before
+    assert devices.verify_totp(enrolled.user, enrolled.code()), "the code was not spent"
+
+
+def test_a_pending_device_under_backoff_says_when_to_try_again(make_user, monkeypatch):
+    """Backoff and the hard lock apply to the enrollment's first code as to a login, and
+    the answer is LockedOut (with the time left), not 'not enrolled'. The time left is
+    exact, also when it is under a second."""
+    user = make_user("alice")
+    enrollment = devices.start_enrollment(user)
+    frozen = timezone.now()
+    monkeypatch.setattr(attempts.timezone, "now", lambda: frozen)
+    Totp.objects.filter(pk=enrollment.device_pk).update(
+        failed_attempts=3, next_attempt_at=frozen + timedelta(seconds=0.25)
+    )
+    with pytest.raises(devices.LockedOut) as refused:
+        devices.confirm_enrollment(user, code_at(enrollment.secret), device_pk=enrollment.device_pk)
+    assert refused.value.retry_after == 0.25
+    assert "1 second" in str(refused.value)
+    Totp.objects.filter(pk=enrollment.device_pk).update(failed_attempts=conf.MAX_FAILURES)
+    with pytest.raises(devices.LockedOut) as refused:
+        devices.confirm_enrollment(user, code_at(enrollment.secret), device_pk=enrollment.device_pk)
+    assert refused.value.retry_after is None
+    device = Totp.objects.get(pk=enrollment.device_pk)
+    assert (device.failed_attempts, device.confirmed_at) == (conf.MAX_FAILURES, None)
+
+
+def test_a_lock_lifted_while_the_refusal_is_explained_means_try_again_now(make_user, monkeypatch):
+    """The refused UPDATE and the SELECT that says why are two statements: when an
+    administrator lifts the backoff between them (PostgreSQL, read committed), the answer
+    is 'try again now' (retry_after 0), not an error or a made-up wait."""
+    enrolled = enroll(make_user("alice"))
+    device = Totp.objects.get(user=enrolled.user)
+    Totp.objects.filter(pk=device.pk).update(
+        failed_attempts=4, next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    real_refuse = attempts._refuse
+
+    def refuse_after_the_admin_unlocks(*args):
+        devices.clear_lockout(enrolled.user)
+        return real_refuse(*args)
+
+    monkeypatch.setattr(attempts, "_refuse", refuse_after_the_admin_unlocks)
+    with pytest.raises(devices.LockedOut) as refused:
+        devices.verify_totp(enrolled.user, enrolled.code())
+    assert refused.value.retry_after == 0
+    assert "1 second" in str(refused.value)
+
+
+def test_the_enrollment_shown_is_the_one_confirmed(make_user):
+    """The session pages pass the pending device they showed: a code for it confirms it;
+    once enrollment was restarted elsewhere, the old page's code is refused with a message
+    that says so, counting nothing and confirming nothing."""
+    user = make_user("alice")
+    shown = devices.start_enrollment(user)
+    newer = devices.start_enrollment(user)
+    with pytest.raises(devices.NotEnrolled) as refused:
+        devices.confirm_enrollment(user, code_at(newer.secret), device_pk=shown.device_pk)
+    assert str(refused.value) == "This enrollment was replaced by a newer one; scan the new QR code."
+    device = Totp.objects.get(user=user)
+    assert (device.pk, device.failed_attempts, device.confirmed_at) == (newer.device_pk, 0, None)
+    codes = devices.confirm_enrollment(user, code_at(newer.secret), device_pk=newer.device_pk)
+    assert len(codes) == conf.MAX_BACKUP_CODES
+    assert Totp.objects.get(user=user).confirmed_at is not None
+
+
+def test_no_user_or_an_anonymous_one_is_not_enrolled_without_a_query(make_user, django_assert_num_queries):
+    from django.contrib.auth.models import AnonymousUser
+
+    for nobody in (None, AnonymousUser(), object()):
+        with django_assert_num_queries(0), pytest.raises(devices.NotEnrolled) as refused:
+            devices.verify_totp(nobody, "123456", challenge_sequence=1)
+        assert str(refused.value) == "User does not have an associated TOTP secret."
+
+
+def test_on_success_is_given_the_device_as_stored(make_user):
+    """``on_success`` (public API of verify_totp and verify_backup) receives the user's
+    device: its owner and its confirmation time are the stored ones."""
+    enrolled = enroll(make_user("alice"))
+    stored = Totp.objects.get(user=enrolled.user)
+    seen = []
+    assert devices.verify_totp(enrolled.user, enrolled.code(), on_success=seen.append)
+    assert devices.verify_backup(enrolled.user, enrolled.backup_codes[0], on_success=seen.append)
+    for device in seen:
+        assert (device.pk, device.user_id, device.confirmed_at) == (stored.pk, enrolled.user.pk, stored.confirmed_at)
+        assert device.is_confirmed
