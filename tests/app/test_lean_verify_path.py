@@ -112,3 +112,27 @@ def test_confirming_an_enrollment(make_user, monkeypatch):
     # confirms, the backup codes (one INSERT), and the proof for the new tokens.
     assert len(cost.statements) <= 6, cost.statements
     assert cost.commits == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite has no SELECT ... FOR UPDATE; the fallback runs in CI's PostgreSQL pass",
+)
+def test_the_fallback_without_update_returning_keeps_the_guarantees(alice, monkeypatch, settings):
+    """Backends without UPDATE ... RETURNING lock and read with SELECT ... FOR UPDATE first."""
+    from django_totp_native.services import attempts, challenges, devices
+
+    monkeypatch.setattr(attempts, "_has_update_returning", lambda: False)
+    settings.TOTP_BACKOFF_AFTER = 1
+    wrong = next(c for c in ("000000", "111111", "222222") if c not in {alice.code(d) for d in (-1, 0, 1)})
+    assert not devices.verify_totp(alice.user, wrong)
+    device = Totp.objects.get(user=alice.user)
+    assert device.failed_attempts == 1 and device.next_attempt_at is not None
+    Totp.objects.filter(pk=device.pk).update(next_attempt_at=None)
+    token = challenges.issue(alice.user)
+    assert challenges.complete_login(token, otp_code=alice.code()) == alice.user
+    with pytest.raises(challenges.InvalidChallenge):  # spent
+        challenges.complete_login(token, otp_code=alice.code(1))
+    assert not devices.verify_totp(alice.user, alice.code())  # replay
+    device = Totp.objects.get(user=alice.user)
+    assert device.challenge_redeemed == device.challenge_issued
