@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -16,6 +17,17 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 #: Seconds to wait for a page to replace the current one.
 NAVIGATION_TIMEOUT = 15
+
+
+def _is_gone(element) -> bool:
+    """True once ``element``'s page was replaced. ChromeDriver sometimes reports a replaced
+    node as "does not belong to the document" (an unknown error) instead of as stale."""
+    try:
+        return expected_conditions.staleness_of(element)(None)
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
 
 
 class Browser:
@@ -81,7 +93,7 @@ class Browser:
     def _navigating(self, action) -> None:
         page = self.driver.find_element(By.TAG_NAME, "html")
         action()
-        WebDriverWait(self.driver, NAVIGATION_TIMEOUT).until(expected_conditions.staleness_of(page))
+        WebDriverWait(self.driver, NAVIGATION_TIMEOUT).until(lambda driver: _is_gone(page))
         WebDriverWait(self.driver, NAVIGATION_TIMEOUT).until(
             lambda driver: driver.execute_script("return document.readyState") == "complete"
         )
