@@ -9,7 +9,7 @@ JOBS ?= 2
 # One build at a time: parallel `make` runs (several terminals, helpers) share build/.
 LOCK := flock build/.lock
 
-.PHONY: all system venv build ctest sanitize pytest test bench stubs stubs-check \
+.PHONY: all system venv build ctest ctest-build sanitize pytest test bench stubs stubs-check \
         migrations-check wheel-check demo clean mutate compat-upstream
 
 all: build
@@ -33,11 +33,13 @@ build: venv
 	@mkdir -p build
 	$(LOCK) $(PIP) install -q --no-build-isolation --no-deps -e .
 
-ctest: system
+ctest-build: system
 	@mkdir -p build
 	$(LOCK) bash -c 'cmake -S . -B build/ctest -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DTOTP_NATIVE_BUILD_TESTS=ON -DTOTP_NATIVE_BUILD_PYTHON=OFF -DTOTP_NATIVE_WERROR=ON >/dev/null \
 	  && cmake --build build/ctest -j$(JOBS) -- --no-print-directory -s'
+
+ctest: ctest-build
 	ctest --test-dir build/ctest --output-on-failure
 
 sanitize: system
@@ -100,6 +102,13 @@ fuzz-ci: system
 mutate: build
 	$(PIP) install -q mutmut==3.8.1
 	$(PY) tools/mutate/run.py $(ARGS)
+
+# The audit's hand-made breakages (tools/mutate/breakages/): each applied in turn, and the
+# tests named for it must fail; the tree is restored after each. ~N min; run in CI.
+.PHONY: breakages
+breakages: build ctest-build
+	bash tools/ensure-services.sh
+	$(PY) tools/mutate/check_breakages.py $(ARGS)
 
 # _core.pyi is generated from the built module; CI fails when the checked-in copy drifts.
 stubs: build

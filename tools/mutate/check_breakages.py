@@ -1,0 +1,188 @@
+"""Apply each hand-made breakage (tools/mutate/breakages/) and require its tests to fail.
+
+    python tools/mutate/check_breakages.py [--only NAME ...] [--list]
+
+For each breakage: the text replacement is made in the working tree, the named tests run
+(pytest on SQLite, pytest on the local PostgreSQL + Redis, or ctest after a rebuild), and
+every named test must fail; the file is then restored, whatever happened (native builds
+are rebuilt clean at the end). Exits non-zero when a breakage survives a named test, when
+its text is not found exactly once, or when a named test does not exist (a renamed test
+must not turn a kill into a pass). Run by `make breakages` and in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tools" / "mutate"))
+
+from breakages import Breakage  # noqa: E402
+
+PY = str(REPO / ".venv" / "bin" / "python")
+PG_ENV = {
+    "DATABASE_URL": os.environ.get("BREAKAGES_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
+    "REDIS_URL": os.environ.get("BREAKAGES_REDIS_URL", "redis://127.0.0.1:6379/0"),
+}
+
+
+def collect() -> list[Breakage]:
+    import breakages
+
+    found: list[Breakage] = []
+    for info in sorted(pkgutil.iter_modules(breakages.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"breakages.{info.name}")
+        found.extend(getattr(module, "BREAKAGES", []))
+    names = [b.name for b in found]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise SystemExit(f"duplicate breakage names: {sorted(duplicates)}")
+    return found
+
+
+def rebuild_native(kind: str) -> None:
+    if kind == "pytest-native":
+        cmd = ["make", "-s", "build"]
+    else:
+        cmd = ["make", "-s", "ctest-build"]
+    subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+
+
+def run_pytest(b: Breakage, report: Path) -> dict[str, str]:
+    """Outcome per node id: 'passed', 'failed' (includes errors) or 'skipped'."""
+    env = dict(os.environ, **b.env)
+    env.pop("PYTEST_ADDOPTS", None)
+    if b.suite == "pytest-pg":
+        env.update(PG_ENV)
+    else:
+        env.pop("DATABASE_URL", None)
+        env.pop("REDIS_URL", None)
+    cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", f"--junitxml={report}", *b.kills]
+    subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    outcomes: dict[str, str] = {}
+    if not report.exists():
+        return outcomes
+    for case in ET.parse(report).getroot().iter("testcase"):
+        cls, name = case.get("classname", ""), case.get("name", "")
+        state = "passed"
+        if case.find("failure") is not None or case.find("error") is not None:
+            state = "failed"
+        elif case.find("skipped") is not None:
+            state = "skipped"
+        outcomes[f"{cls}::{name}"] = state
+    return outcomes
+
+
+def node_matches(kill: str, junit_id: str) -> bool:
+    # junit: classname "tests.app.test_x" (or "tests.app.test_x.TestClass"), name "test_y[param]"
+    path, _, rest = kill.partition("::")
+    dotted = path[:-3].replace("/", ".") if path.endswith(".py") else path
+    cls, _, name = junit_id.partition("::")
+    if not (cls == dotted or cls.startswith(dotted + ".")):
+        return False
+    if not rest:
+        return True
+    wanted = rest.split("::")[-1]
+    return name == wanted or name.startswith(wanted + "[")
+
+
+def judge_pytest(b: Breakage, outcomes: dict[str, str]) -> list[str]:
+    problems = []
+    for kill in b.kills:
+        hits = [state for junit_id, state in outcomes.items() if node_matches(kill, junit_id)]
+        if not hits:
+            problems.append(f"{kill}: no such test ran")
+        elif "failed" not in hits:
+            problems.append(f"{kill}: did not fail ({', '.join(sorted(set(hits)))})")
+    return problems
+
+
+def run_ctest(b: Breakage) -> list[str]:
+    problems = []
+    for pattern in b.kills:
+        listed = subprocess.run(
+            ["ctest", "--test-dir", "build/ctest", "-N", "-R", pattern], cwd=REPO, capture_output=True, text=True
+        )
+        if "Total Tests: 0" in listed.stdout:
+            problems.append(f"{pattern}: no such ctest")
+            continue
+        ran = subprocess.run(
+            ["ctest", "--test-dir", "build/ctest", "-R", pattern], cwd=REPO, capture_output=True, text=True
+        )
+        if ran.returncode == 0:
+            problems.append(f"{pattern}: did not fail")
+    return problems
+
+
+def check(b: Breakage) -> list[str]:
+    target = REPO / b.path
+    original = target.read_text()
+    count = original.count(b.old)
+    if count != 1:
+        return [f"the text to replace occurs {count} times in {b.path} (expected once): update the breakage"]
+    # A Ctrl-C or a kill must not leave the breakage in the tree.
+    previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        target.write_text(original.replace(b.old, b.new))
+        if b.suite in ("pytest-native", "ctest"):
+            rebuild_native(b.suite)
+        if b.suite == "ctest":
+            return run_ctest(b)
+        report = REPO / "build" / "breakages" / f"{b.name}.xml"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.unlink(missing_ok=True)
+        return judge_pytest(b, run_pytest(b, report))
+    finally:
+        target.write_text(original)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", default=None, help="names of breakages to check")
+    parser.add_argument("--list", action="store_true", help="list the breakages and their killing tests")
+    args = parser.parse_args()
+    every = collect()
+    chosen = [b for b in every if args.only is None or b.name in args.only]
+    if args.only and len(chosen) != len(set(args.only)):
+        raise SystemExit(f"unknown breakage names: {sorted(set(args.only) - {b.name for b in every})}")
+    if args.list:
+        for b in chosen:
+            print(f"{b.name} ({b.source}, {b.suite}): {b.why}")
+            for kill in b.kills:
+                print(f"    killed by {kill}")
+        return 0
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", *sorted({b.path for b in chosen})],
+                           cwd=REPO, capture_output=True, text=True).stdout.strip()
+    if dirty:
+        print(f"refusing to run: uncommitted changes in files a breakage edits:\n{dirty}", file=sys.stderr)
+        return 2
+    survivors = 0
+    native_touched = False
+    for b in chosen:
+        started = time.monotonic()
+        problems = check(b)
+        native_touched |= b.suite in ("pytest-native", "ctest")
+        verdict = "killed" if not problems else "SURVIVED"
+        print(f"{verdict:8} {b.name} ({b.source}, {b.suite}, {time.monotonic() - started:.0f} s)", flush=True)
+        for problem in problems:
+            print(f"         {problem}", flush=True)
+        survivors += bool(problems)
+    if native_touched:  # put the unbroken native code back into the builds
+        rebuild_native("pytest-native")
+        rebuild_native("ctest")
+    print(f"{len(chosen) - survivors} of {len(chosen)} breakages killed by their named tests")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
