@@ -71,6 +71,7 @@ def _throttle_wait(request) -> Optional[float]:
     return None
 
 
+@sensitive_variables("code", "compact")
 def _looks_like_totp(code: str) -> bool:
     compact = "".join(code.split())
     return compact.isascii() and compact.isdigit() and len(compact) == conf.DIGITS

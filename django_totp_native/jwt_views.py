@@ -36,7 +36,7 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
         summary="Login, first step: tokens, a 2FA challenge, or an enrollment token",
         responses={200: login_response(), **errors(400, 401, 415, 429)},
     )
-    @sensitive_variables("serializer", "data")
+    @sensitive_variables("serializer", "data", "token", "tokens")
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -84,7 +84,7 @@ class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
         summary="Login, second step: the challenge token and one code",
         responses={200: TokenPairSerializer, **errors(400, 415, 429)},
     )
-    @sensitive_variables("serializer", "data")
+    @sensitive_variables("serializer", "data", "tokens")
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ another authentication class, or a JWT older than the device gets 403
 from __future__ import annotations
 
 from django.utils.translation import gettext as _, gettext_lazy
+from django.views.decorators.debug import sensitive_variables
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import BasePermission
@@ -44,6 +45,7 @@ class EnrollmentTokenAuthentication(BaseAuthentication):
 
     keyword = b"totp-enrollment"
 
+    @sensitive_variables("parts", "token")
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword:
@@ -67,6 +69,7 @@ def is_enrollment_token(request) -> bool:
     return isinstance(getattr(request, "successful_authenticator", None), EnrollmentTokenAuthentication)
 
 
+@sensitive_variables("token")
 def credential_has_second_factor(request, proof: str) -> bool:
     """Did the request's credential come with the second factor of the device ``proof`` names?"""
     authenticator = getattr(request, "successful_authenticator", None)
@@ -79,6 +82,7 @@ def credential_has_second_factor(request, proof: str) -> bool:
     return isinstance(claim, str) and claim == proof
 
 
+@sensitive_variables("token")
 def _claim(token):
     # SimpleJWT's tokens (AccessToken, and any project token class built on Token) keep
     # their claims in ``payload``; other credentials carry no proof.

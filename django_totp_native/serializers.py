@@ -1,6 +1,7 @@
 """Request and response serializers of the API (field names as in django-totp)."""
 
 from django.utils.translation import gettext as _, gettext_lazy
+from django.views.decorators.debug import sensitive_variables
 from rest_framework import serializers
 
 
@@ -64,6 +65,7 @@ class SecondFactorSerializer(serializers.Serializer):
     otp_code = CodeField(required=False, write_only=True, max_length=32)
     backup_code = StrictCharField(required=False, write_only=True, max_length=64)
 
+    @sensitive_variables("attrs", "otp_code", "backup_code")
     def validate(self, attrs):
         otp_code = (attrs.get("otp_code") or "").strip() or None
         backup_code = (attrs.get("backup_code") or "").strip() or None

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from ..conf import conf
 from ..models import Totp
@@ -108,6 +109,7 @@ def _as_datetime(value) -> Optional[datetime]:
     return parsed
 
 
+@sensitive_variables("secret_key", "backup_key", "row")
 def reserve(user_pk, *, confirmed: Optional[bool], challenge_sequence: Optional[int] = None) -> Reserved:
     """Count an attempt for the user's device and read it; call inside ``transaction.atomic``.
 

@@ -217,7 +217,7 @@ def _replace_backup_codes(device: Totp, codes: Optional[list[str]] = None, *, fr
     return codes
 
 
-@sensitive_variables("codes", "code", "candidates", "key", "forms", "digests", "rows")
+@sensitive_variables("codes", "code", "candidates", "key", "forms", "digest", "digests", "rows")
 def _store_backup_codes(device: Totp, codes: list[str], *, fresh: bool = False) -> None:
     """Replace all of the device's codes in one transaction, digested under its own key.
 
@@ -435,7 +435,7 @@ def exact_code_form(code) -> Optional[str]:
     return _EXACT_PREFIX + exact.encode("ascii").hex().upper()
 
 
-@sensitive_variables("forms")
+@sensitive_variables("forms", "digest")
 def _backup_digests(device, forms: list[str]) -> list[str]:
     """The digests the code's ``forms`` would be stored under for ``device``."""
     try:

@@ -14,6 +14,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from .. import core
 from ..models import BackupCode, Totp
@@ -39,6 +40,7 @@ class ImportReport:
     failed: list = field(default_factory=list)  # (source id, reason) without any secret
 
 
+@sensitive_variables("codes", "sealed", "row", "rows")
 def import_django_totp(using: str = "default", progress: Optional[Callable[[int, int], None]] = None) -> ImportReport:
     """Idempotent: users who already have a device here are skipped, so re-running is safe.
 
@@ -114,6 +116,7 @@ def _aware(connection, value) -> Optional[datetime]:
     return value
 
 
+@sensitive_variables()
 def _import_one(fernet, user_id, sealed, created_at, codes) -> int:
     """Import one device; returns how many of its codes were left out (unusable format)."""
     resealed = fernet.rotate(keys.as_text(sealed).encode("ascii"))  # natively, keeps the timestamp

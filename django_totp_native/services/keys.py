@@ -16,6 +16,7 @@ _cache_lock = threading.Lock()
 _fernet_cache: dict = {}
 
 
+@sensitive_variables("token")
 def as_text(token) -> str:
     """A Fernet token or key as ASCII text (the core returns bytes; the database stores text)."""
     if isinstance(token, (bytes, bytearray, memoryview)):

@@ -18,6 +18,7 @@ from typing import Callable, Optional
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.views.decorators.debug import sensitive_variables
 
 from .. import core
 from ..models import BackupCode, Totp
@@ -70,6 +71,7 @@ def reseal_all(batch_size: int = 500, progress: Optional[Callable[[int, int], No
     return report
 
 
+@sensitive_variables()
 def _reseal_one(device_id, primary, fernet, report: RotationReport) -> None:
     for _ in range(MAX_RETRIES):
         row = Totp.objects.filter(pk=device_id).values("secret_key", "backup_key").first()
@@ -95,6 +97,7 @@ def _reseal_one(device_id, primary, fernet, report: RotationReport) -> None:
     report.failed.append((device_id, "changed during every attempt; run the command again"))
 
 
+@sensitive_variables("token")
 def _sealed_by(fernet, token: str) -> bool:
     try:
         fernet.extract_timestamp(token)

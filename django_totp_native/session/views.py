@@ -293,6 +293,7 @@ class EnrollView(View):
 
 @never_cache
 @second_factor_if_enabled
+@sensitive_variables("png")
 def enroll_qr_png(request):
     """The pending enrollment's QR code as a PNG image (for browsers or apps without SVG)."""
     try:
@@ -512,6 +513,7 @@ class RecoveryConfirmView(View):
 
     template_name = "django_totp_native/recovery_confirm.html"
 
+    @sensitive_variables("token", "uid")
     def get(self, request, uid, token):
         return render(request, self.template_name, {"form": RecoveryConfirmForm()})
 
