@@ -116,7 +116,7 @@ def test_confirming_an_enrollment(make_user, monkeypatch):
 
 @pytest.mark.skipif(
     connection.vendor == "sqlite",
-    reason="SQLite has no SELECT ... FOR UPDATE; the fallback runs in CI's PostgreSQL pass",
+    reason="SQLite has no SELECT ... FOR UPDATE; the fallback runs in the PostgreSQL pass of make test (make pytest-pg)",
 )
 def test_the_fallback_without_update_returning_keeps_the_guarantees(alice, monkeypatch, settings):
     """Backends without UPDATE ... RETURNING lock and read with SELECT ... FOR UPDATE first."""

@@ -1,5 +1,6 @@
 """Without drf-spectacular (the [openapi] extra) the app imports and serves as before."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -61,3 +62,25 @@ def test_app_works_without_drf_spectacular():
     result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "OK"
+
+
+def _schema_suite_without_spectacular(ci: str) -> subprocess.CompletedProcess:
+    hide = 'import sys; sys.modules["drf_spectacular"] = None'  # "import drf_spectacular" then fails
+    return subprocess.run(
+        [sys.executable, "-c", f"{hide}; import pytest; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', "
+         f"'tests/openapi/test_schema.py']))"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "CI": ci},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_schema_suite_fails_by_name_under_ci_when_drf_spectacular_is_missing():
+    # Under CI a missing oracle must fail the run, never skip quietly (issue 16).
+    under_ci = _schema_suite_without_spectacular("true")
+    assert under_ci.returncode != 0
+    assert "missing oracle under CI: drf-spectacular is not installed" in under_ci.stdout
+    elsewhere = _schema_suite_without_spectacular("false")
+    assert "1 skipped" in elsewhere.stdout, elsewhere.stdout  # (exit 5: nothing ran, by design)

@@ -1,0 +1,40 @@
+"""Conditions of the conditional writes that the row lock makes redundant (issue 16,
+"equivalent, for the record"): tested from a stale read instead of being called equivalent."""
+
+from . import Breakage
+
+KILLS = "tests/app/test_conditions_without_the_lock.py::"
+
+BREAKAGES: list[Breakage] = [
+    Breakage(
+        name="succeed-without-step-condition",
+        source="issue 16 (equivalent claim)",
+        path="django_totp_native/services/attempts.py",
+        old="""        where.append(f"{_q('last_used_step')} < %s")
+        where_params.append(step)
+""",
+        new="",
+        why="without the lock, a code's step could be recorded twice (replay) or moved back",
+        kills=(KILLS + "test_a_step_recorded_from_a_stale_row_is_refused",),
+    ),
+    Breakage(
+        name="succeed-without-challenge-condition",
+        source="issue 16 (equivalent claim)",
+        path="django_totp_native/services/attempts.py",
+        old="""        where.append(f"{_q('challenge_redeemed')} < %s")
+        where_params.append(challenge_sequence)
+""",
+        new="",
+        why="without the lock, one challenge token could complete two logins",
+        kills=(KILLS + "test_a_challenge_spent_from_a_stale_row_is_refused",),
+    ),
+    Breakage(
+        name="own-backup-key-overwrites",
+        source="issue 16 (equivalent claim)",
+        path="django_totp_native/services/devices.py",
+        old='Totp.objects.filter(pk=device.pk, backup_key="").update(backup_key=sealed)',
+        new="Totp.objects.filter(pk=device.pk).update(backup_key=sealed)",
+        why="two first uses of old codes at once: the second key replaces the first, its codes stop working",
+        kills=(KILLS + "test_a_device_gets_one_backup_key_even_from_stale_copies",),
+    ),
+]
