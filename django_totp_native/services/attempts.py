@@ -212,7 +212,7 @@ def succeed(
     """Consume on success: record the step (replay guard), spend the challenge, confirm a
     pending device (``confirmed_at``), reset the failure count — one UPDATE. True when the
     row changed (it always does under the row lock; the conditions keep the guarantees
-    should the lock ever be missing)."""
+    should the lock ever be missing: tests/app/test_conditions_without_the_lock.py)."""
     adapt = connection.ops.adapt_datetimefield_value
     sets = [f"{_q('failed_attempts')} = 0", f"{_q('next_attempt_at')} = NULL"]
     set_params: list = []

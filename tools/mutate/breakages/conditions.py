@@ -37,4 +37,18 @@ BREAKAGES: list[Breakage] = [
         why="two first uses of old codes at once: the second key replaces the first, its codes stop working",
         kills=(KILLS + "test_a_device_gets_one_backup_key_even_from_stale_copies",),
     ),
+    Breakage(
+        name="fallback-does-not-count",
+        source="issue 16 (make test must catch what CI catches)",
+        path="django_totp_native/services/attempts.py",
+        old="""            row = cursor.fetchone()
+            if row is not None:
+                cursor.execute(""",
+        new="""            row = cursor.fetchone()
+            if False:
+                cursor.execute(""",
+        why="on a backend without UPDATE ... RETURNING, wrong codes are never counted (no backoff, no lock)",
+        suite="pytest-pg",
+        kills=("tests/app/test_lean_verify_path.py::test_the_fallback_without_update_returning_keeps_the_guarantees",),
+    ),
 ]
