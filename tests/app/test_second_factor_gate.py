@@ -15,8 +15,9 @@ from django.test import Client, override_settings
 from django.urls import include, path
 from rest_framework.test import APIClient
 
+from django_totp_native import core
 from django_totp_native.models import BackupCode, Totp
-from django_totp_native.services import devices, management
+from django_totp_native.services import devices, enrollment_tokens, keys, management
 
 from . import urls as project_urls
 from .conftest import code_at, enroll
@@ -283,6 +284,35 @@ def test_forged_or_expired_enrollment_tokens_are_refused(api, user, settings):
     client.credentials(HTTP_AUTHORIZATION=f"TOTP-Enrollment {token}")
     assert client.post("/api/totp/create/").status_code == 401
     assert not Totp.objects.filter(user=user).exists()
+
+
+def enrollment_token_for(api, user) -> str:
+    """The enrollment token /api/jwt/create/ gives a user who must enroll."""
+    management.require(user)
+    body = api.post("/api/jwt/create/", {"username": user.username, "password": PASSWORD}, format="json").json()
+    return body["totp_enrollment_token"]
+
+
+def test_an_enrollment_token_lasts_its_lifetime_in_seconds(api, user, settings, monkeypatch):
+    """TOTP_ENROLLMENT_TOKEN_MAX_AGE is in seconds: the token opens enrollment up to that
+    age and not one second longer."""
+    settings.TOTP_ENROLLMENT_TOKEN_MAX_AGE = 120
+    token = enrollment_token_for(api, user)
+    _subject, issued_at, _nonce = core.verify_challenge(keys.challenge_key(), token, enrollment_tokens.PURPOSE, 10**9)
+    # The core reads its own clock unless given ``now``: move that clock.
+    real_verify, clock = core.verify_challenge, {}
+
+    def verify_on_the_moved_clock(key, token, purpose, max_age, now=None):
+        return real_verify(key, token, purpose, max_age, clock["now"])
+
+    monkeypatch.setattr(core, "verify_challenge", verify_on_the_moved_clock)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"TOTP-Enrollment {token}")
+    clock["now"] = issued_at + 120  # the last second of its lifetime
+    assert client.post("/api/totp/create/").status_code == 201
+    clock["now"] = issued_at + 121
+    refused = client.post("/api/totp/create/")
+    assert refused.status_code == 401 and refused["WWW-Authenticate"] == "TOTP-Enrollment"
 
 
 # Item 5: plaintext backup codes never reach a store --------------------------------------

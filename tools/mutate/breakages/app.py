@@ -2,4 +2,16 @@
 
 from . import Breakage
 
-BREAKAGES: list[Breakage] = []
+SECOND_FACTOR_GATE = "tests/app/test_second_factor_gate.py"
+
+BREAKAGES: list[Breakage] = [
+    Breakage(
+        name="enrollment-token-lifetime-in-minutes",
+        source="issue 16 item 1",
+        path="django_totp_native/services/enrollment_tokens.py",
+        old="conf.ENROLLMENT_TOKEN_MAX_AGE",
+        new="conf.ENROLLMENT_TOKEN_MAX_AGE * 60",
+        kills=(f"{SECOND_FACTOR_GATE}::test_an_enrollment_token_lasts_its_lifetime_in_seconds",),
+        why="an enrollment token opens enrollment 60 times longer than TOTP_ENROLLMENT_TOKEN_MAX_AGE says",
+    ),
+]
