@@ -315,6 +315,23 @@ def test_an_enrollment_token_lasts_its_lifetime_in_seconds(api, user, settings, 
     assert refused.status_code == 401 and refused["WWW-Authenticate"] == "TOTP-Enrollment"
 
 
+def test_an_enrollment_token_of_a_user_deactivated_since_is_refused(api, user):
+    """An account deactivated in the middle of enrollment cannot go on with the token it got
+    before: neither start again nor confirm (which would answer real tokens)."""
+    token = enrollment_token_for(api, user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"TOTP-Enrollment {token}")
+    started = client.post("/api/totp/create/")
+    assert started.status_code == 201
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    pending = Totp.objects.filter(user=user).values().get()
+    assert client.post("/api/totp/create/").status_code == 401
+    confirm = client.post("/api/totp/confirm/", {"input_code": code_at(started.json()["secret"])}, format="json")
+    assert confirm.status_code == 401 and "access" not in confirm.json()
+    assert Totp.objects.filter(user=user).values().get() == pending, "the pending device is untouched"
+
+
 # Item 5: plaintext backup codes never reach a store --------------------------------------
 
 

@@ -14,4 +14,13 @@ BREAKAGES: list[Breakage] = [
         kills=(f"{SECOND_FACTOR_GATE}::test_an_enrollment_token_lasts_its_lifetime_in_seconds",),
         why="an enrollment token opens enrollment 60 times longer than TOTP_ENROLLMENT_TOKEN_MAX_AGE says",
     ),
+    Breakage(
+        name="enrollment-token-of-deactivated-user",
+        source="issue 16 item 6",
+        path="django_totp_native/services/enrollment_tokens.py",
+        old='return user if getattr(user, "is_active", True) else None',
+        new="return user",
+        kills=(f"{SECOND_FACTOR_GATE}::test_an_enrollment_token_of_a_user_deactivated_since_is_refused",),
+        why="a user deactivated after the password step still enrolls (and gets tokens) with the enrollment token",
+    ),
 ]
