@@ -11,6 +11,7 @@ import time
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import include, path
 from rest_framework.test import APIClient
@@ -177,6 +178,49 @@ def test_disable_reset_or_recovery_ends_older_sessions_and_refresh_tokens(api, e
     bearer.credentials(HTTP_AUTHORIZATION=f"Bearer {refreshed}")
     assert_refused_everywhere(bearer, again)
     assert_refused_everywhere(session_client, again)
+
+
+def next_device_gets_id(pk: int) -> None:
+    """Make the next device row get primary key ``pk``, as a reset sequence does (MySQL
+    before 8.0 after a restart, a restored dump, a sequence reset by hand)."""
+    table, column = Totp._meta.db_table, Totp._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s, false)", [table, column, pk])
+        elif connection.vendor == "sqlite":
+            # AUTOINCREMENT hands out max(sqlite_sequence, largest id) + 1.
+            cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [pk - 1, table])
+        else:
+            pytest.skip(f"no way to reset the id sequence on {connection.vendor} here")
+
+
+def test_credentials_of_a_reset_device_do_not_manage_a_new_one_under_its_id(api, enrolled):
+    """An administrator resets a lost device; the user enrolls again and the new device gets
+    the old one's id. Tokens and sessions verified with the lost device (the thief's) are
+    still password-only for the new one: the proof names the device's confirmation time,
+    not just its id."""
+    tokens = jwt_login(api, "alice", code=enrolled.code())
+    session_client = Client()
+    session_client.post("/account/2fa/login/", {"username": "alice", "password": PASSWORD})
+    assert session_client.post("/account/2fa/verify/", {"code": enrolled.code(1)}).status_code == 302
+    old_id = Totp.objects.get(user=enrolled.user).pk
+    assert management.reset(enrolled.user)
+    next_device_gets_id(old_id)
+    again = enroll(enrolled.user)
+    assert Totp.objects.get(user=enrolled.user).pk == old_id, "the new device must reuse the id for this test"
+
+    old_access = APIClient()
+    old_access.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert_refused_everywhere(old_access, again)
+    refreshed = api.post("/api/jwt/refresh/", {"refresh": tokens["refresh"]}, format="json").json()["access"]
+    old_refresh = APIClient()
+    old_refresh.credentials(HTTP_AUTHORIZATION=f"Bearer {refreshed}")
+    assert_refused_everywhere(old_refresh, again)
+    assert_refused_everywhere(session_client, again)
+    for page in ("/account/2fa/backup-codes/regenerate/", "/account/2fa/disable/"):
+        response = session_client.get(page)
+        assert response.status_code == 302 and response["Location"].startswith("/account/2fa/verify/"), page
+    assert devices.is_enabled(enrolled.user)
 
 
 # Item 2: a pending key is shown to one enrollment only ---------------------------------

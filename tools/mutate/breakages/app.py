@@ -4,6 +4,27 @@ from . import Breakage
 
 SECOND_FACTOR_GATE = "tests/app/test_second_factor_gate.py"
 
+# Both proofs are written out in services/sessions.py; the breakage must drop the
+# confirmation time from both at once (one without the other refuses every credential,
+# which any login test notices), so it spans the two functions.
+_PROOF_FUNCTIONS = (
+    '    return f"{device.pk}.{int(device.confirmed_at.timestamp() * 1_000_000)}"\n'
+    "\n"
+    "\n"
+    "def current_device_proof(user) -> Optional[str]:\n"
+    '    """``device_proof`` of the user\'s confirmed device, read fresh; None without 2FA."""\n'
+    '    if user is None or getattr(user, "pk", None) is None:\n'
+    "        return None\n"
+    "    row = (\n"
+    "        Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=False)\n"
+    '        .values_list("pk", "confirmed_at")\n'
+    "        .first()\n"
+    "    )\n"
+    "    if row is None:\n"
+    "        return None\n"
+    '    return f"{row[0]}.{int(row[1].timestamp() * 1_000_000)}"\n'
+)
+
 BREAKAGES: list[Breakage] = [
     Breakage(
         name="enrollment-token-lifetime-in-minutes",
@@ -13,6 +34,17 @@ BREAKAGES: list[Breakage] = [
         new="conf.ENROLLMENT_TOKEN_MAX_AGE * 60",
         kills=(f"{SECOND_FACTOR_GATE}::test_an_enrollment_token_lasts_its_lifetime_in_seconds",),
         why="an enrollment token opens enrollment 60 times longer than TOTP_ENROLLMENT_TOKEN_MAX_AGE says",
+    ),
+    Breakage(
+        name="device-proof-without-confirmation-time",
+        source="issue 16 item 3",
+        path="django_totp_native/services/sessions.py",
+        old=_PROOF_FUNCTIONS,
+        new=_PROOF_FUNCTIONS.replace(
+            '{device.pk}.{int(device.confirmed_at.timestamp() * 1_000_000)}', "{device.pk}"
+        ).replace("{row[0]}.{int(row[1].timestamp() * 1_000_000)}", "{row[0]}"),
+        kills=(f"{SECOND_FACTOR_GATE}::test_credentials_of_a_reset_device_do_not_manage_a_new_one_under_its_id",),
+        why="a JWT or session verified with a reset device manages a new device that got the same id",
     ),
     Breakage(
         name="enrollment-token-of-deactivated-user",
