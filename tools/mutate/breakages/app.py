@@ -47,6 +47,17 @@ BREAKAGES: list[Breakage] = [
         why="a JWT or session verified with a reset device manages a new device that got the same id",
     ),
     Breakage(
+        name="session-mark-without-auth-hash",
+        source="issue 16 item 4",
+        path="django_totp_native/services/sessions.py",
+        old='return f"{user.pk}:{proof}:{auth_hash}"',
+        new='return f"{user.pk}:{proof}"',
+        kills=(
+            "tests/app/test_admin_login.py::test_changing_the_password_in_the_verified_session_asks_for_the_code_again",
+        ),
+        why="the session that changed the password stays verified without showing a code again",
+    ),
+    Breakage(
         name="enrollment-token-of-deactivated-user",
         source="issue 16 item 6",
         path="django_totp_native/services/enrollment_tokens.py",
