@@ -94,4 +94,17 @@ BREAKAGES: list[Breakage] = [
         kills=(f"{SECOND_FACTOR_GATE}::test_an_enrollment_token_of_a_user_deactivated_since_is_refused",),
         why="a user deactivated after the password step still enrolls (and gets tokens) with the enrollment token",
     ),
+    Breakage(
+        name="enrollment-start-replaces-pending-device-once",
+        source="issue 16 item 7",
+        path="django_totp_native/services/devices.py",
+        old="for _attempt_no in range(2):",
+        new="for _attempt_no in range(1):",
+        kills=(
+            "tests/app/test_concurrency.py::"
+            "test_one_user_starting_enrollment_twice_at_once_gets_two_answers_and_one_key",
+        ),
+        suite="pytest-pg",
+        why="two enrollment starts of one user at once: the one that meets the other's INSERT answers an error",
+    ),
 ]
