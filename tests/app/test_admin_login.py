@@ -213,6 +213,30 @@ def test_a_password_change_ends_the_verified_state(client, staff_2fa):
     assert not can_open_admin(client)
 
 
+def test_changing_the_password_in_the_verified_session_asks_for_the_code_again(client, staff_2fa):
+    """The session that changes the password stays signed in (Django's
+    update_session_auth_hash) but is no longer verified: whoever can change the password
+    in a verified session must still show the code before managing the admin or 2FA."""
+    password_step(client)
+    client.post(OTP_STEP, {"code": staff_2fa.code()})
+    assert can_open_admin(client)
+    new_password = "another long password"
+    changed = client.post(
+        "/admin/password_change/",
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
+    assert changed.status_code == 302
+    staff_2fa.user.refresh_from_db()
+    assert staff_2fa.user.check_password(new_password)
+    assert is_logged_in(client)
+    assert not can_open_admin(client)
+    response = client.post("/api/totp/rotate_backup_codes/")
+    assert response.status_code == 403 and response.json()["code"] == "totp_second_factor_required"
+    assert client.get(LOGIN)["Location"] == OTP_STEP
+    assert client.post(OTP_STEP, {"code": staff_2fa.code(1)})["Location"] == INDEX
+    assert can_open_admin(client)
+
+
 def test_required_staff_without_2fa_is_sent_to_enrollment(client, staff, settings):
     settings.ROOT_URLCONF = "tests.app.admin_urls"
     TotpRequirement.objects.create(user=staff)

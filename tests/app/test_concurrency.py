@@ -56,6 +56,18 @@ def is_update_of(table: str, *columns: str):
 ATTEMPT_UPDATE = is_update_of("django_totp_native_totp", "failed_attempts")
 
 
+def is_insert_into(table: str):
+    quoted = connection.ops.quote_name(table).upper()
+
+    def matches(sql: str) -> bool:
+        return sql.lstrip().upper().startswith(f"INSERT INTO {quoted} ")
+
+    return matches
+
+
+DEVICE_INSERT = is_insert_into(Totp._meta.db_table)
+
+
 def run_together(worker, count=THREADS, *, meet_before=None, in_transaction=True):
     """Run ``worker(i)`` in ``count`` threads that start together.
 
@@ -219,6 +231,32 @@ def test_concurrent_guesses_never_exceed_the_failure_cap(make_user, settings):
     assert results.count(False) == 5
     assert results.count("locked") == THREADS - 5
     assert Totp.objects.get(user=enrolled.user).failed_attempts == 5
+
+
+@concurrency
+@pytest.mark.django_db(transaction=True)
+def test_one_user_starting_enrollment_twice_at_once_gets_two_answers_and_one_key(make_user, settings):
+    """Two tabs of one user start enrollment at the same moment. Both delete the (absent)
+    pending device and meet before their INSERT: one stores its device, the other's INSERT
+    waits for it and hits the one-device-per-user constraint, and replaces that device on
+    its second try. Both answer with a key (no error answer); the stored one confirms."""
+    user = make_user("frank")
+
+    def start(i):
+        client = APIClient()
+        client.force_authenticate(user)
+        response = client.post("/api/totp/create/")
+        return response.status_code, response.json()
+
+    answers = run_together(start, count=2, meet_before=DEVICE_INSERT)
+    assert [status for status, _body in answers] == [201, 201], [body.get("detail") for _status, body in answers]
+    secrets = {body["secret"] for _status, body in answers}
+    assert len(secrets) == 2
+    device = Totp.objects.get(user=user)
+    assert device.confirmed_at is None
+    stored = OracleFernet(settings.TOTP_ENCRYPTION_KEY.encode()).decrypt(device.secret_key.encode()).decode()
+    assert stored in secrets
+    assert len(devices.confirm_enrollment(user, code_at(stored))) == 10
 
 
 @concurrency

@@ -11,12 +11,14 @@ import time
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import include, path
 from rest_framework.test import APIClient
 
+from django_totp_native import core
 from django_totp_native.models import BackupCode, Totp
-from django_totp_native.services import devices, management
+from django_totp_native.services import devices, enrollment_tokens, keys, management
 
 from . import urls as project_urls
 from .conftest import code_at, enroll
@@ -178,6 +180,49 @@ def test_disable_reset_or_recovery_ends_older_sessions_and_refresh_tokens(api, e
     assert_refused_everywhere(session_client, again)
 
 
+def next_device_gets_id(pk: int) -> None:
+    """Make the next device row get primary key ``pk``, as a reset sequence does (MySQL
+    before 8.0 after a restart, a restored dump, a sequence reset by hand)."""
+    table, column = Totp._meta.db_table, Totp._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s, false)", [table, column, pk])
+        elif connection.vendor == "sqlite":
+            # AUTOINCREMENT hands out max(sqlite_sequence, largest id) + 1.
+            cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [pk - 1, table])
+        else:
+            pytest.skip(f"no way to reset the id sequence on {connection.vendor} here")
+
+
+def test_credentials_of_a_reset_device_do_not_manage_a_new_one_under_its_id(api, enrolled):
+    """An administrator resets a lost device; the user enrolls again and the new device gets
+    the old one's id. Tokens and sessions verified with the lost device (the thief's) are
+    still password-only for the new one: the proof names the device's confirmation time,
+    not just its id."""
+    tokens = jwt_login(api, "alice", code=enrolled.code())
+    session_client = Client()
+    session_client.post("/account/2fa/login/", {"username": "alice", "password": PASSWORD})
+    assert session_client.post("/account/2fa/verify/", {"code": enrolled.code(1)}).status_code == 302
+    old_id = Totp.objects.get(user=enrolled.user).pk
+    assert management.reset(enrolled.user)
+    next_device_gets_id(old_id)
+    again = enroll(enrolled.user)
+    assert Totp.objects.get(user=enrolled.user).pk == old_id, "the new device must reuse the id for this test"
+
+    old_access = APIClient()
+    old_access.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert_refused_everywhere(old_access, again)
+    refreshed = api.post("/api/jwt/refresh/", {"refresh": tokens["refresh"]}, format="json").json()["access"]
+    old_refresh = APIClient()
+    old_refresh.credentials(HTTP_AUTHORIZATION=f"Bearer {refreshed}")
+    assert_refused_everywhere(old_refresh, again)
+    assert_refused_everywhere(session_client, again)
+    for page in ("/account/2fa/backup-codes/regenerate/", "/account/2fa/disable/"):
+        response = session_client.get(page)
+        assert response.status_code == 302 and response["Location"].startswith("/account/2fa/verify/"), page
+    assert devices.is_enabled(enrolled.user)
+
+
 # Item 2: a pending key is shown to one enrollment only ---------------------------------
 
 
@@ -283,6 +328,52 @@ def test_forged_or_expired_enrollment_tokens_are_refused(api, user, settings):
     client.credentials(HTTP_AUTHORIZATION=f"TOTP-Enrollment {token}")
     assert client.post("/api/totp/create/").status_code == 401
     assert not Totp.objects.filter(user=user).exists()
+
+
+def enrollment_token_for(api, user) -> str:
+    """The enrollment token /api/jwt/create/ gives a user who must enroll."""
+    management.require(user)
+    body = api.post("/api/jwt/create/", {"username": user.username, "password": PASSWORD}, format="json").json()
+    return body["totp_enrollment_token"]
+
+
+def test_an_enrollment_token_lasts_its_lifetime_in_seconds(api, user, settings, monkeypatch):
+    """TOTP_ENROLLMENT_TOKEN_MAX_AGE is in seconds: the token opens enrollment up to that
+    age and not one second longer."""
+    settings.TOTP_ENROLLMENT_TOKEN_MAX_AGE = 120
+    token = enrollment_token_for(api, user)
+    _subject, issued_at, _nonce = core.verify_challenge(keys.challenge_key(), token, enrollment_tokens.PURPOSE, 10**9)
+    # The core reads its own clock unless given ``now``: move that clock.
+    real_verify, clock = core.verify_challenge, {}
+
+    def verify_on_the_moved_clock(key, token, purpose, max_age, now=None):
+        return real_verify(key, token, purpose, max_age, clock["now"])
+
+    monkeypatch.setattr(core, "verify_challenge", verify_on_the_moved_clock)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"TOTP-Enrollment {token}")
+    clock["now"] = issued_at + 120  # the last second of its lifetime
+    assert client.post("/api/totp/create/").status_code == 201
+    clock["now"] = issued_at + 121
+    refused = client.post("/api/totp/create/")
+    assert refused.status_code == 401 and refused["WWW-Authenticate"] == "TOTP-Enrollment"
+
+
+def test_an_enrollment_token_of_a_user_deactivated_since_is_refused(api, user):
+    """An account deactivated in the middle of enrollment cannot go on with the token it got
+    before: neither start again nor confirm (which would answer real tokens)."""
+    token = enrollment_token_for(api, user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"TOTP-Enrollment {token}")
+    started = client.post("/api/totp/create/")
+    assert started.status_code == 201
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    pending = Totp.objects.filter(user=user).values().get()
+    assert client.post("/api/totp/create/").status_code == 401
+    confirm = client.post("/api/totp/confirm/", {"input_code": code_at(started.json()["secret"])}, format="json")
+    assert confirm.status_code == 401 and "access" not in confirm.json()
+    assert Totp.objects.filter(user=user).values().get() == pending, "the pending device is untouched"
 
 
 # Item 5: plaintext backup codes never reach a store --------------------------------------

@@ -277,6 +277,32 @@ def test_admin_guessing_stops_at_the_account_limit(make_user, limit, settings, p
     assert len(password_checks) == limit
 
 
+@pytest.mark.parametrize(
+    "login_url,require_otp",
+    [("/admin/login/", False), ("/admin/login/", True), ("/otp-admin/login/", False)],
+    ids=["default-admin", "default-admin-with-otp", "otp-admin-site"],
+)
+def test_a_signed_in_user_guessing_a_staff_password_meets_the_same_limit(
+    make_user, limit, settings, password_checks, login_url, require_otp
+):
+    """A signed-in user without staff rights (any customer account) posts the admin's login
+    form with a staff member's name: each wrong password counts as it does for an anonymous
+    client, and past the limit not even the right one is checked."""
+    settings.TOTP_ADMIN_REQUIRE_OTP = require_otp
+    make_user("staffer", is_staff=True)
+    insider = make_user("mallory")
+    client = Client()
+    client.force_login(insider)
+    for i in range(limit):
+        response = client.post(login_url, {"username": "staffer", "password": f"guess{i}"}, **new_address())
+        assert response.status_code == 200
+    refused = client.post(login_url, {"username": "staffer", "password": PASSWORD, "next": "/admin/"}, **new_address())
+    assert refused.status_code == 429 and refused.has_header("Retry-After")
+    assert b"Too many" in refused.content
+    assert client.session["_auth_user_id"] == str(insider.pk) and PENDING_SESSION_KEY not in client.session
+    assert len(password_checks) == limit
+
+
 def test_default_admin_login_counts_only_wrong_passwords(make_user, limit):
     make_user("staffer", is_staff=True)
     for _ in range(limit + 1):

@@ -2,12 +2,15 @@
 
     python tools/mutate/check_breakages.py [--only NAME ...] [--list]
 
-For each breakage: the text replacement is made in the working tree, the named tests run
-(pytest on SQLite, pytest on the local PostgreSQL + Redis, or ctest after a rebuild), and
-every named test must fail; the file is then restored, whatever happened (native builds
-are rebuilt clean at the end). Exits non-zero when a breakage survives a named test, when
-its text is not found exactly once, or when a named test does not exist (a renamed test
-must not turn a kill into a pass). Run by `make breakages` and in CI.
+First the named tests run on the unbroken tree and must all pass: a test that fails
+anyway (a database that is down, a test broken on main) would otherwise count as a kill.
+Then for each breakage: the text replacement is made in the working tree, the named tests
+run (pytest on SQLite, pytest on the local PostgreSQL + Redis, or ctest after a rebuild),
+and every named test must fail; the file is then restored, whatever happened (native
+builds are rebuilt clean at the end). Exits non-zero when a breakage survives a named
+test, when a named test does not pass without it, when its text is not found exactly
+once, or when a named test does not exist (a renamed test must not turn a kill into a
+pass). Run by `make breakages` and in CI.
 """
 
 from __future__ import annotations
@@ -57,8 +60,10 @@ def rebuild_native(kind: str) -> None:
     subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
 
 
-def run_pytest(b: Breakage, report: Path) -> dict[str, str]:
-    """Outcome per node id: 'passed', 'failed' (includes errors) or 'skipped'."""
+def run_pytest(b: Breakage, report: Path, kills: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Outcome per node id: 'passed', 'failed' (includes errors) or 'skipped'.
+
+    ``kills``: the node ids to run (default: the breakage's own)."""
     env = dict(os.environ, **b.env)
     env.pop("PYTEST_ADDOPTS", None)
     if b.suite == "pytest-pg":
@@ -66,7 +71,10 @@ def run_pytest(b: Breakage, report: Path) -> dict[str, str]:
     else:
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
-    cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", f"--junitxml={report}", *b.kills]
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.unlink(missing_ok=True)
+    cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", f"--junitxml={report}",
+           *(kills if kills is not None else b.kills)]
     subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     outcomes: dict[str, str] = {}
     if not report.exists():
@@ -106,7 +114,7 @@ def judge_pytest(b: Breakage, outcomes: dict[str, str]) -> list[str]:
     return problems
 
 
-def run_ctest(b: Breakage) -> list[str]:
+def run_ctest(b: Breakage, *, expect_failure: bool = True) -> list[str]:
     problems = []
     for pattern in b.kills:
         listed = subprocess.run(
@@ -118,8 +126,41 @@ def run_ctest(b: Breakage) -> list[str]:
         ran = subprocess.run(
             ["ctest", "--test-dir", "build/ctest", "-R", pattern], cwd=REPO, capture_output=True, text=True
         )
-        if ran.returncode == 0:
+        if expect_failure and ran.returncode == 0:
             problems.append(f"{pattern}: did not fail")
+        elif not expect_failure and ran.returncode != 0:
+            problems.append(f"{pattern}: fails without the breakage too")
+    return problems
+
+
+def judge_unbroken(b: Breakage, outcomes: dict[str, str]) -> list[str]:
+    problems = []
+    for kill in b.kills:
+        hits = [state for junit_id, state in outcomes.items() if node_matches(kill, junit_id)]
+        if not hits:
+            problems.append(f"{kill}: no such test ran")
+        elif set(hits) != {"passed"}:
+            problems.append(f"{kill}: does not pass without the breakage ({', '.join(sorted(set(hits)))})")
+    return problems
+
+
+def check_unbroken(chosen: list[Breakage]) -> dict[str, list[str]]:
+    """Problems per breakage name when its named tests do not all pass on the unbroken tree.
+
+    The pytest kills of one suite (and environment) run together in one process."""
+    problems: dict[str, list[str]] = {}
+    groups: dict[tuple, list[Breakage]] = {}
+    for b in chosen:
+        if b.suite == "ctest":
+            problems[b.name] = run_ctest(b, expect_failure=False)
+        else:
+            groups.setdefault((b.suite, tuple(sorted(b.env.items()))), []).append(b)
+    for number, ((suite, _env), members) in enumerate(groups.items()):
+        kills = tuple(dict.fromkeys(kill for b in members for kill in b.kills))
+        report = REPO / "build" / "breakages" / f"unbroken-{number}-{suite}.xml"
+        outcomes = run_pytest(members[0], report, kills)
+        for b in members:
+            problems[b.name] = judge_unbroken(b, outcomes)
     return problems
 
 
@@ -138,8 +179,6 @@ def check(b: Breakage) -> list[str]:
         if b.suite == "ctest":
             return run_ctest(b)
         report = REPO / "build" / "breakages" / f"{b.name}.xml"
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.unlink(missing_ok=True)
         return judge_pytest(b, run_pytest(b, report))
     finally:
         target.write_text(original)
@@ -166,13 +205,18 @@ def main() -> int:
     if dirty:
         print(f"refusing to run: uncommitted changes in files a breakage edits:\n{dirty}", file=sys.stderr)
         return 2
+    unbroken = check_unbroken(chosen)
     survivors = 0
     native_touched = False
     for b in chosen:
         started = time.monotonic()
-        problems = check(b)
-        native_touched |= b.suite in ("pytest-native", "ctest")
-        verdict = "killed" if not problems else "SURVIVED"
+        problems = unbroken[b.name]
+        if problems:
+            verdict = "UNPROVEN"  # its tests do not pass without it: applying it proves nothing
+        else:
+            problems = check(b)
+            native_touched |= b.suite in ("pytest-native", "ctest")
+            verdict = "killed" if not problems else "SURVIVED"
         print(f"{verdict:8} {b.name} ({b.source}, {b.suite}, {time.monotonic() - started:.0f} s)", flush=True)
         for problem in problems:
             print(f"         {problem}", flush=True)

@@ -2,4 +2,109 @@
 
 from . import Breakage
 
-BREAKAGES: list[Breakage] = []
+SECOND_FACTOR_GATE = "tests/app/test_second_factor_gate.py"
+
+# Both proofs are written out in services/sessions.py; the breakage must drop the
+# confirmation time from both at once (one without the other refuses every credential,
+# which any login test notices), so it spans the two functions.
+_PROOF_FUNCTIONS = (
+    '    return f"{device.pk}.{int(device.confirmed_at.timestamp() * 1_000_000)}"\n'
+    "\n"
+    "\n"
+    "def current_device_proof(user) -> Optional[str]:\n"
+    '    """``device_proof`` of the user\'s confirmed device, read fresh; None without 2FA."""\n'
+    '    if user is None or getattr(user, "pk", None) is None:\n'
+    "        return None\n"
+    "    row = (\n"
+    "        Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=False)\n"
+    '        .values_list("pk", "confirmed_at")\n'
+    "        .first()\n"
+    "    )\n"
+    "    if row is None:\n"
+    "        return None\n"
+    '    return f"{row[0]}.{int(row[1].timestamp() * 1_000_000)}"\n'
+)
+
+BREAKAGES: list[Breakage] = [
+    Breakage(
+        name="enrollment-token-lifetime-in-minutes",
+        source="issue 16 item 1",
+        path="django_totp_native/services/enrollment_tokens.py",
+        old="conf.ENROLLMENT_TOKEN_MAX_AGE",
+        new="conf.ENROLLMENT_TOKEN_MAX_AGE * 60",
+        kills=(f"{SECOND_FACTOR_GATE}::test_an_enrollment_token_lasts_its_lifetime_in_seconds",),
+        why="an enrollment token opens enrollment 60 times longer than TOTP_ENROLLMENT_TOKEN_MAX_AGE says",
+    ),
+    Breakage(
+        name="device-proof-without-confirmation-time",
+        source="issue 16 item 3",
+        path="django_totp_native/services/sessions.py",
+        old=_PROOF_FUNCTIONS,
+        new=_PROOF_FUNCTIONS.replace(
+            '{device.pk}.{int(device.confirmed_at.timestamp() * 1_000_000)}', "{device.pk}"
+        ).replace("{row[0]}.{int(row[1].timestamp() * 1_000_000)}", "{row[0]}"),
+        kills=(f"{SECOND_FACTOR_GATE}::test_credentials_of_a_reset_device_do_not_manage_a_new_one_under_its_id",),
+        why="a JWT or session verified with a reset device manages a new device that got the same id",
+    ),
+    Breakage(
+        name="session-mark-without-auth-hash",
+        source="issue 16 item 4",
+        path="django_totp_native/services/sessions.py",
+        old='return f"{user.pk}:{proof}:{auth_hash}"',
+        new='return f"{user.pk}:{proof}"',
+        kills=(
+            "tests/app/test_admin_login.py::test_changing_the_password_in_the_verified_session_asks_for_the_code_again",
+        ),
+        why="the session that changed the password stays verified without showing a code again",
+    ),
+    Breakage(
+        name="stock-admin-login-counts-only-anonymous-guesses",
+        source="issue 16 item 5",
+        path="django_totp_native/throttle.py",
+        # A signed-in user is "authenticated after" every attempt, so every wrong password
+        # of theirs is handed back as if it had been right.
+        old='if user_after is not user_before and getattr(user_after, "is_authenticated", False):',
+        new='if getattr(user_after, "is_authenticated", False):',
+        kills=(
+            "tests/app/test_throttle_attacks.py::"
+            "test_a_signed_in_user_guessing_a_staff_password_meets_the_same_limit[default-admin]",
+        ),
+        why="a signed-in non-staff user guesses a staff password at the stock /admin/login/ without limit",
+    ),
+    Breakage(
+        name="otp-admin-login-counts-only-anonymous-guesses",
+        source="issue 16 item 5",
+        path="django_totp_native/throttle.py",
+        old="        if wait is None:\n",
+        new="        if wait is None and not self.request.user.is_authenticated:\n",
+        kills=(
+            "tests/app/test_throttle_attacks.py::"
+            "test_a_signed_in_user_guessing_a_staff_password_meets_the_same_limit[default-admin-with-otp]",
+            "tests/app/test_throttle_attacks.py::"
+            "test_a_signed_in_user_guessing_a_staff_password_meets_the_same_limit[otp-admin-site]",
+        ),
+        why="a signed-in non-staff user guesses a staff password at the OTP admin login without limit",
+    ),
+    Breakage(
+        name="enrollment-token-of-deactivated-user",
+        source="issue 16 item 6",
+        path="django_totp_native/services/enrollment_tokens.py",
+        old='return user if getattr(user, "is_active", True) else None',
+        new="return user",
+        kills=(f"{SECOND_FACTOR_GATE}::test_an_enrollment_token_of_a_user_deactivated_since_is_refused",),
+        why="a user deactivated after the password step still enrolls (and gets tokens) with the enrollment token",
+    ),
+    Breakage(
+        name="enrollment-start-replaces-pending-device-once",
+        source="issue 16 item 7",
+        path="django_totp_native/services/devices.py",
+        old="for _attempt_no in range(2):",
+        new="for _attempt_no in range(1):",
+        kills=(
+            "tests/app/test_concurrency.py::"
+            "test_one_user_starting_enrollment_twice_at_once_gets_two_answers_and_one_key",
+        ),
+        suite="pytest-pg",
+        why="two enrollment starts of one user at once: the one that meets the other's INSERT answers an error",
+    ),
+]
