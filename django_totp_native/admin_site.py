@@ -33,7 +33,7 @@ except ImportError:  # Django < 5.1: no LoginRequiredMiddleware, so nothing to o
 
 from . import signals
 from .conf import conf
-from .services import challenges, management
+from .services import challenges, management, verification
 from .services.errors import InvalidChallenge, InvalidCode, LockedOut, NotEnrolled
 from .services.sessions import is_session_verified, mark_session_verified
 from .throttle import PasswordStepLimitMixin, limit_password_step
@@ -69,12 +69,6 @@ def _throttle_wait(request) -> Optional[float]:
         if not throttle.allow_request(request, None):
             return throttle.wait() or 0
     return None
-
-
-@sensitive_variables("code", "compact")
-def _looks_like_totp(code: str) -> bool:
-    compact = "".join(code.split())
-    return compact.isascii() and compact.isdigit() and len(compact) == conf.DIGITS
 
 
 class OTPAdminLoginView(PasswordStepLimitMixin, LoginView):
@@ -204,10 +198,14 @@ class OTPAdminSiteMixin:
             if wait is not None:
                 return self.throttled_response(request, wait)
             if form.is_valid():
-                code = form.cleaned_data["code"]
-                kind = {"otp_code": code} if _looks_like_totp(code) else {"backup_code": code}
+                otp_code, backup_code = verification.split_code(form.cleaned_data["code"])
+                if otp_code is None and backup_code is None:
+                    backup_code = form.cleaned_data["code"]  # no code of any kind: refused as wrong, uncounted
                 try:
-                    user = challenges.complete_login(pending.get("token"), **kind)
+                    login = challenges.complete(
+                        pending.get("token"), otp_code=otp_code, backup_code=backup_code,
+                        request=request, sender=type(self),
+                    )
                 except (InvalidChallenge, NotEnrolled):
                     request.session.pop(PENDING_SESSION_KEY, None)
                     messages.error(request, gettext("Your sign-in has expired. Please log in again."))
@@ -216,12 +214,9 @@ class OTPAdminSiteMixin:
                     form.add_error(None, str(exc))
                     status = 429
                 except InvalidCode:
-                    signals.totp_verification_failed.send_robust(
-                        sender=type(self), request=request, user=None, reason="login"
-                    )
                     form.add_error("code", gettext("Invalid code. Check the time on your device and try again."))
                 else:
-                    return self._finish_login(request, user, pending)
+                    return self._finish_login(request, login, pending)
 
         context = {
             **self.each_context(request),
@@ -235,11 +230,10 @@ class OTPAdminSiteMixin:
         request.current_app = self.name
         return TemplateResponse(request, self.otp_login_template, context, status=status)
 
-    def _finish_login(self, request, user, pending):
+    def _finish_login(self, request, login, pending):
         request.session.pop(PENDING_SESSION_KEY, None)
-        auth_login(request, user, backend=pending.get("backend"))
-        mark_session_verified(request, user)
-        signals.totp_login_succeeded.send_robust(sender=type(self), request=request, user=user)
+        auth_login(request, login.user, backend=pending.get("backend"))
+        mark_session_verified(request, login.user, login.device_proof)
         target = pending.get("next") or ""
         if not url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -16,7 +16,6 @@ from .openapi import EMPTY_OBJECT, TokenPairSerializer, errors, extend_schema, e
 from .serializers import JWT2FAVerifySerializer, jwt_create_serializer_class
 from .services import challenges, enrollment_tokens, management
 from .services import throttling
-from .services.errors import InvalidCode
 from .throttle import TotpAnonThrottle, TotpUserThrottle
 from .views import DetailErrorsMixin
 
@@ -89,16 +88,10 @@ class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            login = challenges.complete(
-                data["totp_challenge_token"], otp_code=data["otp_code"], backup_code=data["backup_code"]
-            )
-        except InvalidCode:
-            signals.totp_verification_failed.send_robust(
-                sender=self.__class__, request=request, user=None, reason="login"
-            )
-            raise
-        signals.totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=login.user)
+        login = challenges.complete(
+            data["totp_challenge_token"], otp_code=data["otp_code"], backup_code=data["backup_code"],
+            request=request, sender=self.__class__,
+        )
         tokens = tokens_for(login.user, second_factor=True, device_proof=login.device_proof)
         return Response(tokens, status=status.HTTP_200_OK)
 

@@ -1,12 +1,73 @@
-"""Database models: one TOTP device per user (with its login-challenge sequence), its backup codes, and the "require 2FA" orders."""
+"""Database models: the per-user second-factor state, one TOTP device per user, its backup codes, and the "require 2FA" orders."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext, gettext_lazy as _
 
 
+class SecondFactorState(models.Model):
+    """What a user's second factor knows across all of their devices, whatever their kind.
+
+    Every verification attempt locks this row first (the attempt counts against it before
+    the code is checked), so a user's attempts run one after another and N devices never
+    mean N times the guesses. It holds the failure count and backoff, the login-challenge
+    sequence that makes challenge tokens single-use, and the credential generation.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="second_factor_state",
+        help_text=_("Whose second factor this is."),
+    )
+    failed_attempts = models.PositiveIntegerField(
+        verbose_name=_("failed attempts"),
+        default=0,
+        help_text=_("Code attempts since the last success; at TOTP_MAX_FAILURES the account is locked."),
+    )
+    next_attempt_at = models.DateTimeField(
+        verbose_name=_("next attempt at"),
+        null=True,
+        blank=True,
+        help_text=_("Backoff: no code is checked before this time."),
+    )
+    challenge_issued = models.BigIntegerField(
+        verbose_name=_("challenge issued"),
+        default=0,
+        help_text=_("Sequence number of the last login challenge issued to this user (in the token)."),
+    )
+    challenge_redeemed = models.BigIntegerField(
+        verbose_name=_("challenge redeemed"),
+        default=0,
+        help_text=_(
+            "Sequence number of the last login challenge that completed a login: it and every "
+            "older challenge are spent (single-use challenge tokens)."
+        ),
+    )
+    credential_generation = models.PositiveBigIntegerField(
+        verbose_name=_("credential generation"),
+        default=0,
+        help_text=_("Raised to end every session and token issued before (disable, reset, recovery)."),
+    )
+
+    class Meta:
+        verbose_name = _("second-factor state")
+        verbose_name_plural = _("second-factor states")
+
+    def __str__(self) -> str:
+        return gettext("Second factor of %(user)s") % {"user": self.user.get_username()}
+
+    @property
+    def is_locked(self) -> bool:
+        from .conf import conf
+
+        return self.failed_attempts >= conf.MAX_FAILURES
+
+
 class Totp(models.Model):
-    """A user's TOTP device: the sealed secret, the replay guard and the failure counter."""
+    """A user's TOTP device: the sealed secret, the backup-code key and the replay guard."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -43,31 +104,6 @@ class Totp(models.Model):
         default=-1,
         help_text=_("Time step of the last accepted code; only later steps are accepted (replay guard)."),
     )
-    failed_attempts = models.PositiveIntegerField(
-        verbose_name=_("failed attempts"),
-        default=0,
-        help_text=_("Code attempts since the last success; at TOTP_MAX_FAILURES the device is locked."),
-    )
-    next_attempt_at = models.DateTimeField(
-        verbose_name=_("next attempt at"),
-        null=True,
-        blank=True,
-        help_text=_("Backoff: no code is checked before this time."),
-    )
-    challenge_issued = models.BigIntegerField(
-        verbose_name=_("challenge issued"),
-        default=0,
-        help_text=_("Sequence number of the last login challenge issued to this user (in the token)."),
-    )
-    challenge_redeemed = models.BigIntegerField(
-        verbose_name=_("challenge redeemed"),
-        default=0,
-        help_text=_(
-            "Sequence number of the last login challenge that completed a login: it and every "
-            "older challenge are spent (single-use challenge tokens)."
-        ),
-    )
-
     class Meta:
         verbose_name = _("TOTP device")
         verbose_name_plural = _("TOTP devices")

@@ -12,7 +12,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from . import signals
 from .conf import conf
 from .openapi import (
     RecoverySentSerializer,
@@ -21,7 +20,6 @@ from .openapi import (
     errors,
     extend_schema,
 )
-from .email import TotpDisabledEmail, TotpRecoveryEmail
 from .permissions import EnrollmentTokenAuthentication, HasSecondFactor, TotpRequiredByAdministrator, is_enrollment_token
 from .serializers import (
     BackupCodeListSerializer,
@@ -32,8 +30,7 @@ from .serializers import (
     TotpRecoveryConfirmSerializer,
     TotpRecoveryRequestSerializer,
 )
-from .services import devices, management, recovery, sessions
-from .services import throttling
+from .services import devices, management, recovery, sessions, verification
 from .services.errors import InvalidCode, LockedOut, TotpError
 from .throttle import TotpAnonThrottle, TotpUserThrottle
 
@@ -102,11 +99,9 @@ def require_step_up(request, user) -> None:
     serializer = SecondFactorSerializer(data=data)
     serializer.is_valid(raise_exception=True)
     otp_code, backup_code = serializer.validated_data["otp_code"], serializer.validated_data["backup_code"]
-    ok = devices.verify_totp(user, otp_code) if otp_code else devices.verify_backup(user, backup_code)
-    if not ok:
-        signals.totp_verification_failed.send_robust(
-            sender=TotpViewSet, request=request, user=user, reason="step_up"
-        )
+    if not verification.verify_either(
+        user, otp_code=otp_code, backup_code=backup_code, reason="step_up", request=request, sender=TotpViewSet
+    ):
         raise InvalidCode(gettext("Invalid 2FA code."))
 
 
@@ -148,38 +143,33 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         request=TotpConfirmRequestSerializer,
         responses={200: TotpConfirmResponseSerializer, **errors(400, 401, 403, 415, 429)},
     )
-    @sensitive_variables("serializer", "codes", "data")
+    @sensitive_variables("serializer", "confirmed", "data")
     @action(detail=False, methods=["post"])
     def confirm(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            codes = devices.confirm_enrollment(request.user, serializer.validated_data["input_code"])
-        except InvalidCode:
-            signals.totp_verification_failed.send_robust(
-                sender=self.__class__, request=request, user=request.user, reason="confirm"
-            )
-            raise
-        signals.totp_created.send_robust(sender=self.__class__, request=request, user=request.user)
-        data = dict(self.get_serializer({"backup_codes": codes}).data)
-        data.update(self._credential_after_confirm(request))
+        confirmed = devices.confirm(
+            request.user, serializer.validated_data["input_code"], request=request, sender=self.__class__
+        )
+        data = dict(self.get_serializer({"backup_codes": confirmed.backup_codes}).data)
+        data.update(self._credential_after_confirm(request, confirmed.device_proof))
         return Response(data, status=status.HTTP_200_OK)
 
     @staticmethod
-    def _credential_after_confirm(request) -> dict:
+    def _credential_after_confirm(request, device_proof: str) -> dict:
         """The credential in use predates the device, so it does not count as verified for
         it: a session is marked verified (the code was just entered in it); a JWT or
         enrollment-token client gets new tokens that carry the proof."""
         if isinstance(request.successful_authenticator, SessionAuthentication):
             request._request.session.cycle_key()
-            sessions.mark_session_verified(request._request, request.user)
+            sessions.mark_session_verified(request._request, request.user, device_proof)
             return {}
         if is_enrollment_token(request) or hasattr(getattr(request, "auth", None), "payload"):
             try:
                 from .jwt_tokens import tokens_for
             except ImportError:  # no SimpleJWT: nothing to issue
                 return {}
-            return tokens_for(request.user, second_factor=True)
+            return tokens_for(request.user, second_factor=True, device_proof=device_proof)
         return {}
 
     @extend_schema(
@@ -195,10 +185,9 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         if management.is_required(request.user):
             raise TotpRequiredByAdministrator()
         require_step_up(request, request.user)
-        devices.disable(request.user)
+        devices.disable(request.user, request=request, sender=self.__class__)
         if isinstance(request.successful_authenticator, SessionAuthentication):
             sessions.clear_session_verified(request._request)
-        signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -216,8 +205,7 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         if not device.is_confirmed:
             raise devices.NotEnrolled(gettext("TOTP is not enabled for this user."))
         require_step_up(request, request.user)
-        codes = devices.rotate_codes(request.user)
-        signals.backup_codes_rotated.send_robust(sender=self.__class__, request=request, user=request.user)
+        codes = devices.rotate_codes(request.user, request=request, sender=self.__class__)
         return Response(self.get_serializer({"backup_codes": codes}).data, status=status.HTTP_200_OK)
 
 
@@ -242,14 +230,7 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
     def recovery(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = recovery.find_recoverable_user(serializer.validated_data["email"])
-        # Over the per-account or per-address limit: no e-mail, the same answer.
-        if user is not None and throttling.allow_recovery_email(request, user):
-            try:
-                TotpRecoveryEmail(request=request, context={"user": user}).send([getattr(user, user.get_email_field_name())])
-            except Exception:
-                # Same answer either way, so the response cannot reveal the account.
-                logger.exception("Sending the TOTP recovery e-mail to user id %s failed.", user.pk)
+        recovery.request_link(request, serializer.validated_data["email"])  # the same answer either way
         return Response({"detail": RECOVERY_SENT, "details": RECOVERY_SENT}, status=status.HTTP_200_OK)
 
     @extend_schema(
@@ -265,19 +246,9 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            user = recovery.check_link(data["uid"], data["token"], data["password"])
+            recovery.recover(data["uid"], data["token"], data["password"], request=request, sender=self.__class__)
         except recovery.RecoveryError as exc:
             return Response({"detail": str(exc), "message": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            devices.disable(user)
-        except devices.NotEnrolled:
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        signals.totp_recovery_succeeded.send_robust(sender=self.__class__, request=request, user=user)
-        signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=user)
-        try:
-            TotpDisabledEmail(request=request, context={"user": user}).send([getattr(user, user.get_email_field_name())])
-        except Exception:
-            logger.exception("Sending the TOTP-disabled e-mail to user id %s failed.", user.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

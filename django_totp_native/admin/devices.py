@@ -1,7 +1,7 @@
 """Admin of the app's own models: status, counts and dates only, never a secret or digest."""
 
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import conf
@@ -28,16 +28,29 @@ class TotpAdmin(SuperuserRuleMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(_unused_backup_codes=Count("backup_codes", filter=Q(backup_codes__is_used=False)))
+            .annotate(
+                _unused_backup_codes=Count("backup_codes", filter=Q(backup_codes__is_used=False)),
+                # Attempts are counted per user, on the user's second-factor state.
+                _failed_attempts=F("user__second_factor_state__failed_attempts"),
+                _next_attempt_at=F("user__second_factor_state__next_attempt_at"),
+            )
         )
 
     @admin.display(description=_("status"))
     def state(self, obj):
         return _("enabled") if obj.is_confirmed else _("pending")
 
+    @admin.display(description=_("failed attempts"), ordering="_failed_attempts")
+    def failed_attempts(self, obj):
+        return obj._failed_attempts or 0
+
+    @admin.display(description=_("next attempt at"), ordering="_next_attempt_at")
+    def next_attempt_at(self, obj):
+        return obj._next_attempt_at
+
     @admin.display(boolean=True, description=_("locked"))
     def locked(self, obj):
-        return obj.failed_attempts >= conf.MAX_FAILURES
+        return (obj._failed_attempts or 0) >= conf.MAX_FAILURES
 
     @admin.display(description=_("unused backup codes"), ordering="_unused_backup_codes")
     def unused_backup_codes(self, obj):

@@ -10,7 +10,7 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connections, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -141,7 +141,7 @@ def _import_one(fernet, user_id, sealed, created_at, codes) -> int:
         if digest not in seen:
             seen.add(digest)
             rows.append(BackupCode(digest=digest, is_used=bool(is_used)))
-    with transaction.atomic():
+    with transaction.atomic(using=router.db_for_write(Totp)):
         device = Totp.objects.create(
             user_id=user_id,
             secret_key=keys.as_text(resealed),

@@ -8,12 +8,13 @@ from datetime import datetime, timezone as dt_timezone
 from typing import Callable, Iterable, Optional
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from .. import signals
 from ..conf import conf
+from .. import models
 from ..models import BackupCode, Totp, TotpRequirement
 from . import devices
 from .errors import NotEnrolled
@@ -100,7 +101,9 @@ def annotate_status(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(
         _totp_exists=Exists(device),
         _totp_confirmed=Exists(device.filter(confirmed_at__isnull=False)),
-        _totp_failed=Subquery(device.values("failed_attempts")[:1]),
+        _totp_failed=Subquery(
+            models.SecondFactorState.objects.filter(user=OuterRef("pk")).values("failed_attempts")[:1]
+        ),
         _totp_last_step=Subquery(device.values("last_used_step")[:1]),
         _totp_backup_left=Coalesce(Subquery(unused, output_field=IntegerField()), Value(0)),
         _totp_backup_last_used=Subquery(last_backup),
@@ -140,7 +143,8 @@ def filter_by_status(queryset: QuerySet, value: str) -> QuerySet:
     if value == ENABLED:
         return queryset.filter(Exists(confirmed))
     if value == LOCKED:
-        return queryset.filter(Exists(device.filter(failed_attempts__gte=conf.MAX_FAILURES)))
+        locked = models.SecondFactorState.objects.filter(user=OuterRef("pk"), failed_attempts__gte=conf.MAX_FAILURES)
+        return queryset.filter(Exists(device) & Exists(locked))
     if value == REQUIRED_NOT_ENROLLED:
         required = TotpRequirement.objects.filter(user=OuterRef("pk"))
         return queryset.filter(Exists(required) & ~Exists(confirmed))
@@ -191,42 +195,52 @@ def is_required(user) -> bool:
 # Changes ----------------------------------------------------------------------------
 
 
-def require(user, *, by=None) -> bool:
-    """Require 2FA for the user; False when it already was."""
-    with transaction.atomic():
+def require(user, *, by=None, request=None, sender=None) -> bool:
+    """Require 2FA for the user (sends ``totp_required``); False when it already was."""
+    with transaction.atomic(using=router.db_for_write(TotpRequirement)):
         _, created = TotpRequirement.objects.get_or_create(
             user_id=user.pk, defaults={"required_by_id": getattr(by, "pk", None)}
         )
+    if created:
+        signals.totp_required.send_robust(sender=sender or require, request=request, user=user)
     return created
 
 
-def unrequire(user) -> bool:
-    """Stop requiring 2FA (the device, if any, stays); False when it was not required."""
-    with transaction.atomic():
+def unrequire(user, *, request=None, sender=None) -> bool:
+    """Stop requiring 2FA (the device, if any, stays; sends ``totp_requirement_removed``);
+    False when it was not required."""
+    with transaction.atomic(using=router.db_for_write(TotpRequirement)):
         deleted, _ = TotpRequirement.objects.filter(user_id=user.pk).delete()
+    if deleted:
+        signals.totp_requirement_removed.send_robust(sender=sender or unrequire, request=request, user=user)
     return bool(deleted)
 
 
-def reset(user) -> bool:
-    """Remove the device and its backup codes (lost device); False when there was none.
+def reset(user, *, request=None, sender=None) -> bool:
+    """Remove the device and its backup codes (lost device; sends ``totp_disabled``);
+    False when there was none.
 
     A requirement stays, so a required user is sent to enrollment at the next login.
     """
     try:
-        devices.disable(user)
+        devices.disable(user, request=request, sender=sender or reset)
     except NotEnrolled:
         return False
     return True
 
 
-def unlock(user) -> bool:
-    """Clear failed attempts, backoff and the hard lock; False when nothing was locked."""
-    locked = Totp.objects.filter(user_id=user.pk).filter(
+def unlock(user, *, request=None, sender=None) -> bool:
+    """Clear failed attempts, backoff and the hard lock (sends ``totp_unlocked``); False
+    when nothing was locked."""
+    locked = models.SecondFactorState.objects.filter(user_id=user.pk).filter(
         Q(failed_attempts__gt=0) | Q(next_attempt_at__isnull=False)
     )
-    if not locked.exists():
+    if not Totp.objects.filter(user_id=user.pk).exists() or not locked.exists():
         return False
-    return devices.clear_lockout(user)
+    if not devices.clear_lockout(user):
+        return False
+    signals.totp_unlocked.send_robust(sender=sender or unlock, request=request, user=user)
+    return True
 
 
 # One code path for the admin and the command line ----------------------------------
@@ -237,8 +251,9 @@ class Operation:
     """A change an administrator makes to a user's 2FA, with what announces it."""
 
     name: str
-    run: Callable  # (user, actor) -> bool: True when something changed
-    signal: object  # a django.dispatch.Signal
+    #: (user, actor, request, sender) -> bool: True when something changed. The service it
+    #: calls sends the operation's signal.
+    run: Callable
     #: English, like Django's own admin log entries; also the logger's message.
     log_message: str
 
@@ -248,26 +263,22 @@ OPERATIONS = {
     for operation in (
         Operation(
             name="require",
-            run=lambda user, actor: require(user, by=actor),
-            signal=signals.totp_required,
+            run=lambda user, actor, request, sender: require(user, by=actor, request=request, sender=sender),
             log_message="Required two-factor authentication.",
         ),
         Operation(
             name="unrequire",
-            run=lambda user, actor: unrequire(user),
-            signal=signals.totp_requirement_removed,
+            run=lambda user, actor, request, sender: unrequire(user, request=request, sender=sender),
             log_message="Stopped requiring two-factor authentication.",
         ),
         Operation(
             name="reset",
-            run=lambda user, actor: reset(user),
-            signal=signals.totp_disabled,
+            run=lambda user, actor, request, sender: reset(user, request=request, sender=sender),
             log_message="Reset two-factor authentication: device and backup codes removed.",
         ),
         Operation(
             name="unlock",
-            run=lambda user, actor: unlock(user),
-            signal=signals.totp_unlocked,
+            run=lambda user, actor, request, sender: unlock(user, request=request, sender=sender),
             log_message="Unlocked two-factor authentication: failed attempts and backoff cleared.",
         ),
     )
@@ -295,7 +306,7 @@ def apply(name: str, user, *, actor=None, sender=None, request=None, via: str = 
     operation = OPERATIONS[name]
     if not may_manage_user(actor, user, request):
         raise SuperuserProtected([user])
-    if not operation.run(user, actor):
+    if not operation.run(user, actor, request, sender):
         return False
     source = f"by staff user id {actor.pk} in the {via}" if actor is not None else f"from the {via}"
     logger.info(
@@ -305,5 +316,4 @@ def apply(name: str, user, *, actor=None, sender=None, request=None, via: str = 
         source,
         extra={"totp_operation": name, "totp_user_id": user.pk, "totp_actor_id": getattr(actor, "pk", None)},
     )
-    operation.signal.send_robust(sender=sender, request=request, user=user)
     return True

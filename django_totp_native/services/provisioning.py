@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from django.db import transaction
+from django.db import router, transaction
 from django.views.decorators.debug import sensitive_variables
 from django.utils.translation import gettext as _
 
@@ -53,7 +53,7 @@ def pending_enrollment(user, owned_device_pk: Optional[int] = None) -> devices.E
 
 def restart_enrollment(user) -> None:
     """Drop an unconfirmed device (a new secret is made on the next visit)."""
-    with transaction.atomic():
+    with transaction.atomic(using=router.db_for_write(Totp)):
         Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=True).delete()
 
 

@@ -9,9 +9,14 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+import logging
+
+from .. import signals
 from ..models import Totp
-from . import devices
-from .errors import TotpError
+from . import devices, enrollment, throttling
+from .errors import NotEnrolled, TotpError
+
+logger = logging.getLogger("django_totp_native")
 
 INVALID_LINK = _("The recovery link is invalid or has expired.")
 INVALID_CREDENTIALS = _("The provided credentials is invalid.")
@@ -71,4 +76,41 @@ def check_link(uid, token, password):
         raise RecoveryError(INVALID_LINK)
     if not isinstance(password, str) or not user.check_password(password):
         raise RecoveryError(INVALID_CREDENTIALS)
+    return user
+
+
+def request_link(request, email) -> None:
+    """Send a recovery link to the account with this e-mail, if there is one with 2FA on and
+    the per-account and per-address limits allow. The caller answers the same either way,
+    so nothing here may reveal the account: a failing mail server is logged, not raised."""
+    from ..email import TotpRecoveryEmail
+
+    user = find_recoverable_user(email)
+    if user is None or not throttling.allow_recovery_email(request, user):
+        return
+    try:
+        TotpRecoveryEmail(request=request, context={"user": user}).send([getattr(user, user.get_email_field_name())])
+    except Exception:
+        logger.exception("Sending the TOTP recovery e-mail to user id %s failed.", user.pk)
+
+
+@sensitive_variables("token", "password")
+def recover(uid, token, password, *, request=None, sender=None):
+    """Use a recovery link: with the right current password, 2FA is turned off. Sends
+    ``totp_recovery_succeeded`` then ``totp_disabled`` and e-mails the user that 2FA is
+    off. Returns the user, or None when 2FA was off already; raises RecoveryError."""
+    from ..email import TotpDisabledEmail
+
+    user = check_link(uid, token, password)
+    try:
+        enrollment.disable(user, notify=False)
+    except NotEnrolled:
+        return None
+    sender = sender or recover
+    signals.totp_recovery_succeeded.send_robust(sender=sender, request=request, user=user)
+    signals.totp_disabled.send_robust(sender=sender, request=request, user=user)
+    try:
+        TotpDisabledEmail(request=request, context={"user": user}).send([getattr(user, user.get_email_field_name())])
+    except Exception:
+        logger.exception("Sending the TOTP-disabled e-mail to user id %s failed.", user.pk)
     return user

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Exists, OuterRef
 from django.views.decorators.debug import sensitive_variables
 
@@ -58,7 +58,7 @@ def reseal_all(batch_size: int = 500, progress: Optional[Callable[[int, int], No
         batch = ids[start : start + batch_size]
         # One transaction per batch: a batch is written whole or not at all, and a long
         # run never holds one transaction open over the whole table.
-        with transaction.atomic():
+        with transaction.atomic(using=router.db_for_write(Totp)):
             for device_id in batch:
                 _reseal_one(device_id, primary, fernet, report)
         if progress is not None:

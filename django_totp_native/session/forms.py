@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Optional
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import conf
-from ..services import devices
+from ..services.verification import split_code
 
 #: Longest input accepted; a code or backup code is far shorter.
 MAX_INPUT = 128
@@ -48,21 +47,6 @@ class AccessibleForm(forms.Form):
     def add_error(self, field, error):
         super().add_error(field, error)
         self._describe()
-
-
-def split_code(value: str) -> tuple[Optional[str], Optional[str]]:
-    """(otp_code, backup_code) from one input.
-
-    Exactly TOTP_DIGITS digits (spaces ignored) is a TOTP code; anything that could be a
-    backup code of some format a device can hold is a backup code; anything else is
-    neither, (None, None): the form refuses it, so it never costs an attempt.
-    """
-    compact = "".join(unicodedata.normalize("NFKC", value).split())
-    if len(compact) == conf.DIGITS and compact.isascii() and compact.isdigit():
-        return compact, None
-    if devices.could_be_backup_code(value):
-        return None, value
-    return None, None
 
 
 def _not_a_code_message() -> str:

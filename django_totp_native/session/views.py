@@ -31,8 +31,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from .. import signals
-from ..services import challenges, devices, provisioning, sessions
-from ..services import throttling
+from ..services import challenges, devices, provisioning, recovery, sessions, verification
 from ..services.errors import AlreadyConfirmed, AlreadyEnrolled, InvalidChallenge, InvalidCode, LockedOut, NotEnrolled
 from ..throttle import PasswordStepLimitMixin
 from . import access
@@ -174,27 +173,19 @@ class VerifyView(View):
     def get(self, request):
         return self.render(SecondFactorForm())
 
-    @sensitive_variables("form", "otp_code", "backup_code")
+    @sensitive_variables("form", "otp_code", "backup_code", "codes")
     def post(self, request):
         form = SecondFactorForm(request.POST)
         if not form.is_valid():
             return self.render(form)
         otp_code, backup_code = form.codes()
+        codes = {"otp_code": otp_code, "backup_code": backup_code, "request": request, "sender": self.__class__}
         try:
             if self.pending is not None:
-                login = challenges.complete(self.pending["token"], otp_code=otp_code, backup_code=backup_code)
-                user, proof = login.user, login.device_proof
+                login = challenges.complete(self.pending["token"], **codes)
             else:
-                user = request.user
-                check = devices.verify_totp if otp_code is not None else devices.verify_backup
-                device = check(user, otp_code if otp_code is not None else backup_code)
-                if not device:
-                    raise InvalidCode()
-                proof = sessions.device_proof(device)
+                login = challenges.complete_signed_in(request.user, **codes)
         except InvalidCode:
-            signals.totp_verification_failed.send_robust(
-                sender=self.__class__, request=request, user=None if self.pending else request.user, reason="login"
-            )
             form.add_error("code", _invalid_code_message())
             return self.render(form)
         except LockedOut as exc:
@@ -205,7 +196,7 @@ class VerifyView(View):
             _notify(request, messages.WARNING, _("Your sign-in expired. Please enter your password again."))
             next_url = safe_next(request, (self.pending or {}).get("next"))
             return redirect(access.with_next(resolve_url(settings.LOGIN_URL), next_url))
-        return self.finish(user, proof, used_backup_code=backup_code is not None)
+        return self.finish(login.user, login.device_proof, used_backup_code=backup_code is not None)
 
     def finish(self, user, device_proof: str, *, used_backup_code: bool):
         request = self.request
@@ -218,7 +209,6 @@ class VerifyView(View):
             next_url = _next_from(request)
             request.session.cycle_key()
         sessions.mark_session_verified(request, user, device_proof)
-        signals.totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
         if used_backup_code:
             _notify(
                 request,
@@ -317,7 +307,7 @@ def enroll_restart(request):
     return redirect(access.enroll_url(_next_from(request)))
 
 
-@sensitive_variables("form", "codes")
+@sensitive_variables("form", "confirmed")
 @require_POST
 @sensitive_post_parameters("code")
 @csrf_protect
@@ -331,13 +321,11 @@ def confirm(request):
         return _render_enroll(request, form, next_url)
     try:
         # Only the pending device this session showed may be confirmed here (-1: none shown).
-        codes = devices.confirm_enrollment(
-            request.user, form.cleaned_data["code"], device_pk=request.session.get(PENDING_DEVICE_KEY, -1)
+        confirmed = devices.confirm(
+            request.user, form.cleaned_data["code"], device_pk=request.session.get(PENDING_DEVICE_KEY, -1),
+            request=request, sender=confirm,
         )
     except InvalidCode:
-        signals.totp_verification_failed.send_robust(
-            sender=confirm, request=request, user=request.user, reason="confirm"
-        )
         form.add_error(
             "code",
             _("That code is not valid. Check that your device's clock is right and enter the code shown now."),
@@ -353,10 +341,9 @@ def confirm(request):
         return redirect(access.enroll_url(next_url))
     request.session.pop(PENDING_DEVICE_KEY, None)
     request.session.cycle_key()
-    sessions.mark_session_verified(request, request.user)
-    signals.totp_created.send_robust(sender=confirm, request=request, user=request.user)
+    sessions.mark_session_verified(request, request.user, confirmed.device_proof)
     _notify(request, messages.SUCCESS, _("Two-factor authentication is now turned on."))
-    return _show_new_codes(request, codes, next_url)
+    return _show_new_codes(request, confirmed.backup_codes, next_url)
 
 
 # Backup codes -------------------------------------------------------------------------
@@ -413,18 +400,14 @@ class _ChangeView(View):
         otp_code, backup_code = form.codes()
         if form.require_code:
             try:
-                ok = (
-                    devices.verify_totp(request.user, otp_code)
-                    if otp_code is not None
-                    else devices.verify_backup(request.user, backup_code)
+                ok = verification.verify_either(
+                    request.user, otp_code=otp_code, backup_code=backup_code, reason="step_up",
+                    request=request, sender=self.__class__,
                 )
             except LockedOut as exc:
                 form.add_error(None, str(exc))
                 return self.render(form)
             if not ok:
-                signals.totp_verification_failed.send_robust(
-                    sender=self.__class__, request=request, user=request.user, reason="step_up"
-                )
                 form.add_error("code", _invalid_code_message())
                 return self.render(form)
         return self.change(request)
@@ -441,8 +424,7 @@ class RegenerateView(_ChangeView):
 
     @sensitive_variables("codes")
     def change(self, request):
-        codes = devices.rotate_codes(request.user)
-        signals.backup_codes_rotated.send_robust(sender=self.__class__, request=request, user=request.user)
+        codes = devices.rotate_codes(request.user, request=request, sender=self.__class__)
         return _show_new_codes(request, codes, _next_from(request))
 
 
@@ -465,11 +447,9 @@ class DisableView(_ChangeView):
     @sensitive_variables("codes")
     def change(self, request):
         try:
-            devices.disable(request.user)
+            devices.disable(request.user, request=request, sender=self.__class__)
         except NotEnrolled:
             pass
-        else:
-            signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=request.user)
         sessions.clear_session_verified(request)
         _notify(request, messages.SUCCESS, _("Two-factor authentication is now turned off."))
         return redirect(_url("manage"))
@@ -489,21 +469,10 @@ class RecoveryView(View):
 
     @sensitive_variables("form", "otp_code", "backup_code")
     def post(self, request):
-        from ..email import TotpRecoveryEmail
-        from ..services import recovery
-
         form = RecoveryRequestForm(request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
-        user = recovery.find_recoverable_user(form.cleaned_data["email"])
-        # Over the per-account or per-address limit: no e-mail, the same "sent" page.
-        if user is not None and throttling.allow_recovery_email(request, user):
-            try:
-                TotpRecoveryEmail(request=request, context={"user": user}).send(
-                    [getattr(user, user.get_email_field_name())]
-                )
-            except Exception:
-                logger.exception("Sending the TOTP recovery e-mail to user id %s failed.", user.pk)
+        recovery.request_link(request, form.cleaned_data["email"])  # the same "sent" page either way
         return render(request, self.template_name, {"sent": True})
 
 
@@ -519,26 +488,15 @@ class RecoveryConfirmView(View):
 
     @sensitive_variables("form", "token", "uid")
     def post(self, request, uid, token):
-        from ..email import TotpDisabledEmail
-        from ..services import recovery
-
         form = RecoveryConfirmForm(request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
         try:
-            user = recovery.check_link(uid, token, form.cleaned_data["password"])
+            user = recovery.recover(uid, token, form.cleaned_data["password"], request=request, sender=self.__class__)
         except recovery.RecoveryError as exc:
             form.add_error(None, str(exc))
             return render(request, self.template_name, {"form": form})
-        try:
-            devices.disable(user)
-        except NotEnrolled:
+        if user is None:  # 2FA was off already
             return render(request, self.template_name, {"done": True})
-        signals.totp_recovery_succeeded.send_robust(sender=self.__class__, request=request, user=user)
-        signals.totp_disabled.send_robust(sender=self.__class__, request=request, user=user)
-        try:
-            TotpDisabledEmail(request=request, context={"user": user}).send([getattr(user, user.get_email_field_name())])
-        except Exception:
-            logger.exception("Sending the TOTP-disabled e-mail to user id %s failed.", user.pk)
         request.session.pop(PENDING_LOGIN_KEY, None)
         return render(request, self.template_name, {"done": True})

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from django_totp_native import core
-from django_totp_native.models import BackupCode, Totp
+from django_totp_native.models import BackupCode, SecondFactorState, Totp
 from django_totp_native.services import devices, keys
 
 
@@ -43,18 +43,24 @@ def code_at(secret: str, offset_steps: int = 0) -> str:
 
 def two_factor_state(user) -> dict:
     """Everything two-factor keeps for a user: the device row (sealed secret and backup
-    key, confirmation, last used step, failure counter, backoff), every backup code (used
-    or not, when); the device row also holds the login-challenge sequence (issued, spent)."""
+    key, confirmation, last used step), every backup code (used or not, when), and the
+    user's state row (failure counter, backoff, login-challenge sequence)."""
     return {
+        "state": SecondFactorState.objects.filter(user_id=user.pk).values().first(),
         "device": Totp.objects.filter(user_id=user.pk).values().first(),
         "codes": list(BackupCode.objects.filter(totp__user_id=user.pk).order_by("pk").values()),
     }
 
 
+def attempt_state(user) -> SecondFactorState:
+    """The user's second-factor state row (failures, backoff, challenge sequence)."""
+    return SecondFactorState.objects.get(user_id=getattr(user, "pk", user))
+
+
 def with_failures_added(state: dict, count: int) -> dict:
     """``state`` after ``count`` more failed attempts (below the backoff threshold)."""
-    device = dict(state["device"], failed_attempts=state["device"]["failed_attempts"] + count)
-    return {**state, "device": device}
+    counted = dict(state["state"], failed_attempts=state["state"]["failed_attempts"] + count)
+    return {**state, "state": counted}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from django_totp_native import signals
-from django_totp_native.models import BackupCode, Totp, TotpRequirement
+from django_totp_native.models import BackupCode, SecondFactorState, Totp, TotpRequirement
 from django_totp_native.services import devices
 
 from .conftest import code_at, enroll
@@ -132,7 +132,7 @@ def test_deleting_devices_needs_the_delete_permission(client, make_user, enrolle
 def test_device_unlock_action_needs_the_permission(client, make_user, settings):
     settings.TOTP_MAX_FAILURES = 3
     enrolled = enroll(make_user("hammered"))
-    Totp.objects.filter(user=enrolled.user).update(failed_attempts=3)
+    SecondFactorState.objects.filter(user=enrolled.user).update(failed_attempts=3)
     staff = make_user("staff", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_totp"))
     client.force_login(staff)
@@ -140,9 +140,9 @@ def test_device_unlock_action_needs_the_permission(client, make_user, settings):
     device = Totp.objects.get(user=enrolled.user)
     assert b'value="unlock"' not in client.get(url).content
     client.post(url, {"action": "unlock", "_selected_action": [device.pk]})
-    assert Totp.objects.get(pk=device.pk).failed_attempts == 3
+    assert SecondFactorState.objects.get(user_id=device.user_id).failed_attempts == 3
 
     staff.user_permissions.add(Permission.objects.get(codename="manage_user_totp"))
     client.post(url, {"action": "unlock", "_selected_action": [device.pk]})
-    assert Totp.objects.get(pk=device.pk).failed_attempts == 0
+    assert SecondFactorState.objects.get(user_id=device.user_id).failed_attempts == 0
     assert devices.verify_totp(enrolled.user, code_at(enrolled.secret))

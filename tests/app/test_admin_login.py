@@ -5,7 +5,7 @@ from django.test import Client
 
 from django_totp_native import signals
 from django_totp_native.admin_site import PENDING_SESSION_KEY
-from django_totp_native.models import Totp, TotpRequirement
+from django_totp_native.models import SecondFactorState, Totp, TotpRequirement
 from django_totp_native.services.sessions import SESSION_KEY as VERIFIED_KEY
 
 from .conftest import enroll
@@ -123,7 +123,7 @@ def test_lockout_applies(client, staff_2fa, settings):
     response = client.post(OTP_STEP, {"code": staff_2fa.code()})
     assert response.status_code == 429 and b"locked" in response.content
     assert not is_logged_in(client)
-    assert Totp.objects.get(user=staff_2fa.user).failed_attempts == 3
+    assert SecondFactorState.objects.get(user=staff_2fa.user).failed_attempts == 3
 
 
 def test_throttled_like_the_api(client, staff_2fa, settings):

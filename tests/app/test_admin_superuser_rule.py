@@ -13,7 +13,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from django_totp_native import signals
-from django_totp_native.models import Totp, TotpRequirement
+from django_totp_native.models import SecondFactorState, Totp, TotpRequirement
 
 from .conftest import enroll
 
@@ -64,7 +64,7 @@ def boss(django_user_model):
     """A superuser with 2FA on, locked out, and required to use 2FA."""
     user = django_user_model.objects.create_superuser("boss", "boss@example.com", "correct horse battery")
     enroll(user)
-    Totp.objects.filter(user=user).update(failed_attempts=5)
+    SecondFactorState.objects.filter(user=user).update(failed_attempts=5)
     TotpRequirement.objects.create(user=user)
     return user
 
@@ -74,7 +74,7 @@ def worker(make_user):
     """An ordinary user in the same state as ``boss``."""
     user = make_user("worker")
     enroll(user)
-    Totp.objects.filter(user=user).update(failed_attempts=5)
+    SecondFactorState.objects.filter(user=user).update(failed_attempts=5)
     TotpRequirement.objects.create(user=user)
     return user
 
@@ -99,7 +99,7 @@ def _state(user):
     device = Totp.objects.filter(user=user).first()
     return (
         device is not None,
-        device.failed_attempts if device else None,
+        SecondFactorState.objects.get(user=user).failed_attempts if device else None,
         device.backup_codes.count() if device else None,
         TotpRequirement.objects.filter(user=user).exists(),
     )
@@ -189,7 +189,7 @@ def test_per_user_page_of_a_superuser_works_for_a_superuser(root_client, boss, r
     url = reverse("admin:auth_user_totp", args=[boss.pk])
     assert 'name="operation"' in root_client.get(url).content.decode()
     root_client.post(url, {"operation": "unlock"})
-    assert Totp.objects.get(user=boss).failed_attempts == 0
+    assert SecondFactorState.objects.get(user=boss).failed_attempts == 0
     assert received == [("totp_unlocked", boss.pk)]
 
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from django_totp_native import signals
-from django_totp_native.models import BackupCode, Totp, TotpRequirement
+from django_totp_native.models import BackupCode, SecondFactorState, Totp, TotpRequirement
 from django_totp_native.services import devices
 
 from .conftest import enroll
@@ -62,7 +62,7 @@ def population(make_user, settings):
     devices.start_enrollment(pending)
     enabled = enroll(make_user("secure"))
     locked = enroll(make_user("hammered"))
-    Totp.objects.filter(user=locked.user).update(failed_attempts=settings.TOTP_MAX_FAILURES)
+    SecondFactorState.objects.filter(user=locked.user).update(failed_attempts=settings.TOTP_MAX_FAILURES)
     required = make_user("ordered")
     TotpRequirement.objects.create(user=required)
     return {"none": none, "pending": pending, "enabled": enabled.user, "locked": locked.user, "required": required}
@@ -242,15 +242,15 @@ def test_bulk_reset_asks_for_confirmation_then_removes_devices(manager_client, p
 def test_bulk_unlock(manager_client, population, received, settings):
     locked = population["locked"]
     _act(manager_client, "unlock_totp", [locked, population["enabled"]])
-    device = Totp.objects.get(user=locked)
-    assert device.failed_attempts == 0 and device.next_attempt_at is None
+    state = SecondFactorState.objects.get(user=locked)
+    assert state.failed_attempts == 0 and state.next_attempt_at is None
     assert received == [("totp_unlocked", locked.pk)]
     assert _log_messages(locked) == ["Unlocked two-factor authentication: failed attempts and backoff cleared."]
 
 
 def test_unlocked_user_can_verify_again(manager_client, make_user):
     enrolled = enroll(make_user("again"))
-    Totp.objects.filter(user=enrolled.user).update(failed_attempts=5)
+    SecondFactorState.objects.filter(user=enrolled.user).update(failed_attempts=5)
     with pytest.raises(devices.LockedOut):
         devices.verify_totp(enrolled.user, enrolled.code())
     _act(manager_client, "unlock_totp", [enrolled.user])
@@ -266,7 +266,7 @@ def test_actions_need_the_permission(viewer_client, population, received, action
     response = _act(viewer_client, action, targets, post="yes")
     assert response.status_code in (200, 302)  # Django: "No action selected."
     assert (Totp.objects.count(), TotpRequirement.objects.count()) == before
-    assert Totp.objects.get(user=population["locked"]).failed_attempts == 5
+    assert SecondFactorState.objects.get(user=population["locked"]).failed_attempts == 5
     assert received == [] and not LogEntry.objects.exists()
 
 
@@ -284,7 +284,7 @@ def test_manager_sees_the_actions(manager_client):
     [
         ("require", "totp_required", lambda u: TotpRequirement.objects.filter(user=u).exists()),
         ("reset", "totp_disabled", lambda u: not Totp.objects.filter(user=u).exists()),
-        ("unlock", "totp_unlocked", lambda u: Totp.objects.get(user=u).failed_attempts == 0),
+        ("unlock", "totp_unlocked", lambda u: SecondFactorState.objects.get(user=u).failed_attempts == 0),
     ],
 )
 def test_per_user_operations(manager_client, population, received, operation, signal_name, check):
@@ -314,7 +314,7 @@ def test_per_user_page_needs_the_permission(viewer_client, population, received)
     assert viewer_client.get(url).status_code == 403
     for operation in ["require", "reset", "unlock", "unrequire"]:
         assert viewer_client.post(url, {"operation": operation}).status_code == 403
-    assert Totp.objects.get(user=user).failed_attempts == 5
+    assert SecondFactorState.objects.get(user=user).failed_attempts == 5
     assert received == [] and not LogEntry.objects.exists()
 
 

@@ -241,7 +241,8 @@ def staff_2fa(make_user):
 
 #: Well-formed wrong codes among the hostile bodies, as the admin code step reads them
 #: ("repeated" is its last value; full-width digits are not taken for a TOTP code there).
-ADMIN_WRONG_CODES = {"repeated", "backup shape"}
+# Read as the session pages read them (NFKC, issue 17): full-width digits are a TOTP code.
+ADMIN_WRONG_CODES = {"repeated", "backup shape", "fullwidth"}
 
 
 def admin_code_step(enrolled, value_or_body):

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from django_totp_native import signals
-from django_totp_native.models import BackupCode, Totp, TotpRequirement
+from django_totp_native.models import BackupCode, SecondFactorState, Totp, TotpRequirement
 from django_totp_native.services import devices
 
 from .conftest import enroll
@@ -87,7 +87,7 @@ def population(make_user):
     assert devices.verify_backup(enrolled.user, enrolled.backup_codes[0])
     devices.start_enrollment(make_user("halfway"))
     locked = enroll(make_user("hammered"))
-    Totp.objects.filter(user=locked.user).update(failed_attempts=5)
+    SecondFactorState.objects.filter(user=locked.user).update(failed_attempts=5)
     TotpRequirement.objects.create(user=make_user("ordered"))
     make_user("plain")
     return enrolled
@@ -221,12 +221,12 @@ def test_reset_output_and_log_hold_no_secret(enrolled, logged):
 
 
 def test_unlock_clears_failed_attempts_and_lets_the_user_verify(enrolled, received, logged):
-    Totp.objects.filter(user=enrolled.user).update(failed_attempts=5)
+    SecondFactorState.objects.filter(user=enrolled.user).update(failed_attempts=5)
     with pytest.raises(devices.LockedOut):
         devices.verify_totp(enrolled.user, enrolled.code())
     assert "Unlocked" in run("totp_unlock", "alice")
-    device = Totp.objects.get(user=enrolled.user)
-    assert device.failed_attempts == 0 and device.next_attempt_at is None
+    state = SecondFactorState.objects.get(user=enrolled.user)
+    assert state.failed_attempts == 0 and state.next_attempt_at is None
     assert received == [("totp_unlocked", _command_class("totp_unlock"), None, enrolled.user.pk)]
     assert logged() == [
         "Unlocked two-factor authentication: failed attempts and backoff cleared. "
@@ -281,7 +281,7 @@ def test_command_sends_the_same_signal_and_log_line_as_the_admin_action(
     def target_in_state():
         user = make_user("target")
         enroll(user)
-        Totp.objects.filter(user=user).update(failed_attempts=5)
+        SecondFactorState.objects.filter(user=user).update(failed_attempts=5)
         if admin_action == "unrequire_totp":
             TotpRequirement.objects.create(user=user)
         return user

@@ -27,7 +27,7 @@ from cryptography.fernet import Fernet as OracleFernet, InvalidToken as OracleIn
 from django.db import connection
 from rest_framework.test import APIClient
 
-from django_totp_native.models import BackupCode, Totp
+from django_totp_native.models import BackupCode, SecondFactorState, Totp
 from django_totp_native.services import challenges, devices, provisioning, rotation
 
 from ..conftest import RUN_NOTES, under_ci
@@ -53,7 +53,7 @@ def is_update_of(table: str, *columns: str):
     return matches
 
 
-ATTEMPT_UPDATE = is_update_of("django_totp_native_totp", "failed_attempts")
+ATTEMPT_UPDATE = is_update_of("django_totp_native_secondfactorstate", "failed_attempts")
 
 
 def is_insert_into(table: str):
@@ -150,7 +150,7 @@ def test_same_totp_code_through_the_login_endpoint_succeeds_once(make_user, room
 
     statuses = run_together(attempt, meet_before=ATTEMPT_UPDATE)
     assert sorted(statuses) == [200] + [400] * (THREADS - 1)
-    assert Totp.objects.get(user=enrolled.user).challenge_redeemed >= 1
+    assert SecondFactorState.objects.get(user=enrolled.user).challenge_redeemed >= 1
 
 
 @concurrency
@@ -230,7 +230,7 @@ def test_concurrent_guesses_never_exceed_the_failure_cap(make_user, settings):
     results = run_together(attempt, meet_before=ATTEMPT_UPDATE)
     assert results.count(False) == 5
     assert results.count("locked") == THREADS - 5
-    assert Totp.objects.get(user=enrolled.user).failed_attempts == 5
+    assert SecondFactorState.objects.get(user=enrolled.user).failed_attempts == 5
 
 
 @concurrency

@@ -11,7 +11,7 @@ a row read before the first one wrote, as it would without the lock, and must lo
 import pytest
 from django.db import transaction
 
-from django_totp_native.models import Totp
+from django_totp_native.models import SecondFactorState, Totp
 from django_totp_native.services import attempts, devices, keys
 
 from .conftest import store_codes_as_before_device_keys
@@ -41,7 +41,7 @@ def test_a_challenge_spent_from_a_stale_row_is_refused(enrolled):
     stale = _reserve(enrolled.user)
     assert attempts.succeed(first, challenge_sequence=1)
     assert not attempts.succeed(stale, challenge_sequence=1)
-    assert Totp.objects.get(user=enrolled.user).challenge_redeemed == 1
+    assert SecondFactorState.objects.get(user=enrolled.user).challenge_redeemed == 1
 
 
 def test_a_device_gets_one_backup_key_even_from_stale_copies(enrolled):

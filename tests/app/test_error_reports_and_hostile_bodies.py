@@ -15,8 +15,9 @@ from django.views.decorators.debug import sensitive_variables
 from rest_framework.test import APIClient
 
 from django_totp_native import core
-from django_totp_native.models import Totp
-from django_totp_native.services import challenges, devices, keys, recovery
+from django_totp_native.models import BackupCode, Totp
+from django_totp_native.services import backup_codes, challenges, devices, keys, recovery
+from django_totp_native.services import enrollment as enrollment_service
 
 from .conftest import code_at
 
@@ -109,13 +110,13 @@ def _assert_hidden(report: str, *secrets):
 
 def test_start_enrollment_error_report_hides_the_secret(user, monkeypatch):
     seen = {}
-    real_uri = devices.provisioning_uri
+    real_uri = enrollment_service.provisioning_uri
 
     def remember(u, secret):
         seen["secret"] = secret
         return real_uri(u, secret)
 
-    monkeypatch.setattr(devices, "provisioning_uri", remember)
+    monkeypatch.setattr(enrollment_service, "provisioning_uri", remember)
     monkeypatch.setattr(devices.core, "qr_svg", _forced_failure)
     report = _report_of(lambda: devices.start_enrollment(user))
     _assert_hidden(report, seen["secret"])
@@ -124,7 +125,7 @@ def test_start_enrollment_error_report_hides_the_secret(user, monkeypatch):
 def test_confirm_enrollment_error_report_hides_code_and_backup_codes(user, monkeypatch):
     enrollment = devices.start_enrollment(user)
     code = code_at(enrollment.secret)
-    monkeypatch.setattr(devices, "_store_backup_codes", _forced_failure)
+    monkeypatch.setattr(backup_codes, "_store_backup_codes", _forced_failure)
     report = _report_of(lambda: devices.confirm_enrollment(user, code))
     _assert_hidden(report, code, enrollment.secret)
     assert not devices.is_enabled(user)  # nothing half-done
@@ -138,7 +139,7 @@ def test_totp_verification_error_report_hides_the_code(enrolled, monkeypatch):
 
 def test_backup_code_verification_error_report_hides_the_code(enrolled, monkeypatch):
     code = enrolled.backup_codes[0]
-    monkeypatch.setattr(devices, "_backup_digests", _forced_failure)
+    monkeypatch.setattr(backup_codes, "digests_for", _forced_failure)
     _assert_hidden(_report_of(lambda: devices.verify_backup(enrolled.user, code)), code)
 
 
@@ -159,7 +160,7 @@ def test_backup_code_rotation_error_report_hides_the_new_codes(enrolled, monkeyp
         return issued["codes"]
 
     monkeypatch.setattr(devices.core, "generate_backup_codes", remember)
-    monkeypatch.setattr(devices.BackupCode.objects, "bulk_create", _forced_failure)
+    monkeypatch.setattr(BackupCode.objects, "bulk_create", _forced_failure)
     report = _report_of(lambda: devices.rotate_codes(enrolled.user))
     _assert_hidden(report, *issued["codes"])
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from django_totp_native import core
 from django_totp_native.conf import conf
-from django_totp_native.models import BackupCode, Totp
+from django_totp_native.models import BackupCode, SecondFactorState, Totp
 from django_totp_native.services import attempts, challenges, devices, keys, rotation
 
 from .conftest import code_at, enroll, two_factor_state
@@ -34,9 +34,9 @@ def test_backoff_doubles_with_every_failure_after_the_threshold(make_user, setti
     for _ in range(6):
         started = timezone.now()
         assert not devices.verify_totp(enrolled.user, wrong_code(enrolled))
-        row = Totp.objects.get(pk=device.pk)
+        row = SecondFactorState.objects.get(user_id=device.user_id)
         delays.append(None if row.next_attempt_at is None else (row.next_attempt_at - started).total_seconds())
-        Totp.objects.filter(pk=device.pk).update(next_attempt_at=None)  # try again at once
+        SecondFactorState.objects.filter(user_id=device.user_id).update(next_attempt_at=None)  # try again at once
     assert delays[:2] == [None, None]
     for measured, expected in zip(delays[2:], [1, 2, 4, 8]):
         assert expected - 0.5 < measured < expected + 1.5, delays
@@ -48,10 +48,10 @@ def test_backoff_stops_at_its_maximum(make_user, settings):
     settings.TOTP_BACKOFF_MAX = 5
     settings.TOTP_MAX_FAILURES = 100
     enrolled = enroll(make_user("alice"))
-    Totp.objects.filter(user=enrolled.user).update(failed_attempts=40)
+    SecondFactorState.objects.filter(user=enrolled.user).update(failed_attempts=40)
     started = timezone.now()
     assert not devices.verify_totp(enrolled.user, wrong_code(enrolled))
-    wait = (Totp.objects.get(user=enrolled.user).next_attempt_at - started).total_seconds()
+    wait = (SecondFactorState.objects.get(user=enrolled.user).next_attempt_at - started).total_seconds()
     assert 4.5 < wait < 6.5
 
 
@@ -78,7 +78,7 @@ def test_a_challenge_never_issued_is_refused(make_user):
     forged_ahead = core.sign_challenge(keys.challenge_key(), f"5:{enrolled.user.pk}", challenges.PURPOSE)
     with pytest.raises(challenges.InvalidChallenge):
         challenges.complete_login(forged_ahead, otp_code=enrolled.code())
-    assert Totp.objects.get(user=enrolled.user).failed_attempts == 0
+    assert SecondFactorState.objects.get(user=enrolled.user).failed_attempts == 0
 
 
 def test_rotation_does_not_count_a_device_deleted_while_it_runs(make_user, settings, monkeypatch):
@@ -118,14 +118,14 @@ def test_a_backup_code_success_clears_failures_and_backoff_and_records_when(make
     settings.TOTP_BACKOFF_AFTER = 1
     enrolled = enroll(make_user("alice"))
     assert not devices.verify_totp(enrolled.user, wrong_code(enrolled))
-    device = Totp.objects.get(user=enrolled.user)
-    assert device.failed_attempts == 1 and device.next_attempt_at is not None
-    Totp.objects.filter(pk=device.pk).update(next_attempt_at=timezone.now())  # the wait is over
+    state = SecondFactorState.objects.get(user=enrolled.user)
+    assert state.failed_attempts == 1 and state.next_attempt_at is not None
+    SecondFactorState.objects.filter(user=enrolled.user).update(next_attempt_at=timezone.now())  # the wait is over
     before = timezone.now()
     assert devices.verify_backup(enrolled.user, enrolled.backup_codes[4])
-    device = Totp.objects.get(pk=device.pk)
-    assert (device.failed_attempts, device.next_attempt_at) == (0, None)
-    used = BackupCode.objects.get(totp=device, is_used=True)
+    state = SecondFactorState.objects.get(user=enrolled.user)
+    assert (state.failed_attempts, state.next_attempt_at) == (0, None)
+    used = BackupCode.objects.get(totp__user=enrolled.user, is_used=True)
     assert before <= used.used_at <= timezone.now()
 
 
@@ -147,10 +147,10 @@ def test_a_totp_success_clears_failures_and_backoff(make_user, settings):
     settings.TOTP_BACKOFF_AFTER = 1
     enrolled = enroll(make_user("alice"))
     assert not devices.verify_totp(enrolled.user, wrong_code(enrolled))
-    Totp.objects.filter(user=enrolled.user).update(next_attempt_at=timezone.now())  # the wait is over
+    SecondFactorState.objects.filter(user=enrolled.user).update(next_attempt_at=timezone.now())  # the wait is over
     assert devices.verify_totp(enrolled.user, enrolled.code())
-    device = Totp.objects.get(user=enrolled.user)
-    assert (device.failed_attempts, device.next_attempt_at) == (0, None)
+    state = SecondFactorState.objects.get(user=enrolled.user)
+    assert (state.failed_attempts, state.next_attempt_at) == (0, None)
 
 
 def test_a_code_is_read_as_an_authenticator_app_shows_it(make_user):
@@ -162,15 +162,16 @@ def test_a_code_is_read_as_an_authenticator_app_shows_it(make_user):
     too_long = " " * (devices.MAX_OTP_INPUT - 5) + code  # one character over
     for refused in (too_long, None, int(code), code.encode(), [code]):
         assert not devices.verify_totp(enrolled.user, refused)
-    assert Totp.objects.get(pk=device.pk).failed_attempts == 0, "refused unread, not counted"
+    assert SecondFactorState.objects.get(user_id=device.user_id).failed_attempts == 0, "refused unread, not counted"
     longest = " " * (devices.MAX_OTP_INPUT - 7) + code[:3] + " " + code[3:]
     assert len(longest) == devices.MAX_OTP_INPUT
     assert devices.verify_totp(enrolled.user, longest)
 
 
-def test_an_attempt_whose_follow_up_fails_is_counted_and_consumes_nothing(make_user):
+def test_an_attempt_whose_follow_up_fails_consumes_and_counts_nothing(make_user):
     """``on_success`` runs in the attempt's transaction; when it raises, the code is not
-    spent and the attempt still counts as a failure."""
+    spent, and the attempt is not counted either: only a wrong code counts (an error is
+    not a guess, issue 17)."""
     enrolled = enroll(make_user("alice"))
     before = Totp.objects.get(user=enrolled.user)
 
@@ -182,7 +183,10 @@ def test_an_attempt_whose_follow_up_fails_is_counted_and_consumes_nothing(make_u
     with pytest.raises(RuntimeError):
         devices.verify_backup(enrolled.user, enrolled.backup_codes[0], on_success=fail)
     after = Totp.objects.get(pk=before.pk)
-    assert (after.failed_attempts, after.last_used_step) == (2, before.last_used_step)
+    assert (SecondFactorState.objects.get(user=enrolled.user).failed_attempts, after.last_used_step) == (
+        0,
+        before.last_used_step,
+    )
     assert not BackupCode.objects.filter(totp=after, is_used=True).exists()
     assert devices.verify_totp(enrolled.user, enrolled.code()), "the code is still unspent"
 
@@ -209,28 +213,28 @@ def test_a_pending_device_under_backoff_says_when_to_try_again(make_user, monkey
     enrollment = devices.start_enrollment(user)
     frozen = timezone.now()
     monkeypatch.setattr(attempts.timezone, "now", lambda: frozen)
-    Totp.objects.filter(pk=enrollment.device_pk).update(
+    SecondFactorState.objects.filter(user=user).update(
         failed_attempts=3, next_attempt_at=frozen + timedelta(seconds=0.25)
     )
     with pytest.raises(devices.LockedOut) as refused:
         devices.confirm_enrollment(user, code_at(enrollment.secret), device_pk=enrollment.device_pk)
     assert refused.value.retry_after == 0.25
     assert "1 second" in str(refused.value)
-    Totp.objects.filter(pk=enrollment.device_pk).update(failed_attempts=conf.MAX_FAILURES)
+    SecondFactorState.objects.filter(user=user).update(failed_attempts=conf.MAX_FAILURES)
     with pytest.raises(devices.LockedOut) as refused:
         devices.confirm_enrollment(user, code_at(enrollment.secret), device_pk=enrollment.device_pk)
     assert refused.value.retry_after is None
     device = Totp.objects.get(pk=enrollment.device_pk)
-    assert (device.failed_attempts, device.confirmed_at) == (conf.MAX_FAILURES, None)
+    assert (SecondFactorState.objects.get(user=user).failed_attempts, device.confirmed_at) == (conf.MAX_FAILURES, None)
 
 
 def test_a_lock_lifted_while_the_refusal_is_explained_means_try_again_now(make_user, monkeypatch):
     """The refused UPDATE and the SELECT that says why are two statements: when an
     administrator lifts the backoff between them (PostgreSQL, read committed), the answer
-    is 'try again now' (retry_after 0), not an error or a made-up wait."""
+    is to try again at once: the attempt is reserved again and the code checked (since
+    issue 17; before, the client was told 'retry after 0'), not an error or a made-up wait."""
     enrolled = enroll(make_user("alice"))
-    device = Totp.objects.get(user=enrolled.user)
-    Totp.objects.filter(pk=device.pk).update(
+    SecondFactorState.objects.filter(user=enrolled.user).update(
         failed_attempts=4, next_attempt_at=timezone.now() + timedelta(hours=1)
     )
     real_refuse = attempts._refuse
@@ -240,10 +244,8 @@ def test_a_lock_lifted_while_the_refusal_is_explained_means_try_again_now(make_u
         return real_refuse(*args)
 
     monkeypatch.setattr(attempts, "_refuse", refuse_after_the_admin_unlocks)
-    with pytest.raises(devices.LockedOut) as refused:
-        devices.verify_totp(enrolled.user, enrolled.code())
-    assert refused.value.retry_after == 0
-    assert "1 second" in str(refused.value)
+    assert devices.verify_totp(enrolled.user, enrolled.code())
+    assert SecondFactorState.objects.get(user=enrolled.user).failed_attempts == 0
 
 
 def test_the_enrollment_shown_is_the_one_confirmed(make_user):
@@ -257,7 +259,8 @@ def test_the_enrollment_shown_is_the_one_confirmed(make_user):
         devices.confirm_enrollment(user, code_at(newer.secret), device_pk=shown.device_pk)
     assert str(refused.value) == "This enrollment was replaced by a newer one; scan the new QR code."
     device = Totp.objects.get(user=user)
-    assert (device.pk, device.failed_attempts, device.confirmed_at) == (newer.device_pk, 0, None)
+    failures = SecondFactorState.objects.get(user=user).failed_attempts
+    assert (device.pk, failures, device.confirmed_at) == (newer.device_pk, 0, None)
     codes = devices.confirm_enrollment(user, code_at(newer.secret), device_pk=newer.device_pk)
     assert len(codes) == conf.MAX_BACKUP_CODES
     assert Totp.objects.get(user=user).confirmed_at is not None

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from django_totp_native.models import Totp
+from django_totp_native.models import SecondFactorState, Totp
 
 from .conftest import code_at, enroll
 
@@ -74,7 +74,7 @@ def test_failed_second_step(alice, monkeypatch):
     assert response.status_code == 400
     assert len(cost.statements) <= 2, cost.statements
     assert cost.commits == 1  # the counted attempt
-    assert Totp.objects.get(user=alice.user).failed_attempts == 1
+    assert SecondFactorState.objects.get(user=alice.user).failed_attempts == 1
 
 
 def test_successful_second_step_with_a_backup_code(alice, monkeypatch):
@@ -122,17 +122,17 @@ def test_the_fallback_without_update_returning_keeps_the_guarantees(alice, monke
     """Backends without UPDATE ... RETURNING lock and read with SELECT ... FOR UPDATE first."""
     from django_totp_native.services import attempts, challenges, devices
 
-    monkeypatch.setattr(attempts, "_has_update_returning", lambda: False)
+    monkeypatch.setattr(attempts, "_has_update_returning", lambda alias: False)
     settings.TOTP_BACKOFF_AFTER = 1
     wrong = next(c for c in ("000000", "111111", "222222") if c not in {alice.code(d) for d in (-1, 0, 1)})
     assert not devices.verify_totp(alice.user, wrong)
-    device = Totp.objects.get(user=alice.user)
-    assert device.failed_attempts == 1 and device.next_attempt_at is not None
-    Totp.objects.filter(pk=device.pk).update(next_attempt_at=None)
+    state = SecondFactorState.objects.get(user=alice.user)
+    assert state.failed_attempts == 1 and state.next_attempt_at is not None
+    SecondFactorState.objects.filter(user=alice.user).update(next_attempt_at=None)
     token = challenges.issue(alice.user)
     assert challenges.complete_login(token, otp_code=alice.code()) == alice.user
     with pytest.raises(challenges.InvalidChallenge):  # spent
         challenges.complete_login(token, otp_code=alice.code(1))
     assert not devices.verify_totp(alice.user, alice.code())  # replay
-    device = Totp.objects.get(user=alice.user)
-    assert device.challenge_redeemed == device.challenge_issued
+    state = SecondFactorState.objects.get(user=alice.user)
+    assert state.challenge_redeemed == state.challenge_issued

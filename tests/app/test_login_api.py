@@ -6,7 +6,7 @@ import pytest
 from django.core.signing import BadSignature, SignatureExpired
 
 from django_totp_native import auth
-from django_totp_native.models import BackupCode, Totp
+from django_totp_native.models import BackupCode, SecondFactorState, Totp
 from django_totp_native.services import challenges
 
 from .conftest import enroll
@@ -104,8 +104,8 @@ def test_challenge_token_is_single_use(api, enrolled):
     reuse = api.post("/api/jwt/totp/verify/", {"totp_challenge_token": token, "otp_code": enrolled.code(1)}, format="json")
     assert reuse.status_code == 400
     assert reuse.json() == {"detail": "Invalid or expired challenge token."}
-    device = Totp.objects.get(user=enrolled.user)
-    assert device.challenge_redeemed == device.challenge_issued == 1
+    state = SecondFactorState.objects.get(user=enrolled.user)
+    assert state.challenge_redeemed == state.challenge_issued == 1
 
 
 def test_wrong_code_does_not_burn_the_token(api, enrolled):

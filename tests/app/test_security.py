@@ -7,7 +7,7 @@ from django.core import mail
 from django.db import DatabaseError
 
 from django_totp_native import signals
-from django_totp_native.models import BackupCode, Totp
+from django_totp_native.models import BackupCode, SecondFactorState, Totp
 from django_totp_native.services import devices
 
 from .conftest import code_at
@@ -44,9 +44,9 @@ def test_backoff_after_a_few_failures_then_success_clears(api, enrolled, setting
     assert "Try again in" in blocked.json()["detail"]
     assert 250 < int(blocked["Retry-After"]) <= 301  # capped by TOTP_BACKOFF_MAX (300)
     # Once the delay is over, a success resets the counter.
-    Totp.objects.filter(user=enrolled.user).update(next_attempt_at=None)
+    SecondFactorState.objects.filter(user=enrolled.user).update(next_attempt_at=None)
     assert verify(api, enrolled, enrolled.code()).status_code == 200
-    assert Totp.objects.get(user=enrolled.user).failed_attempts == 0
+    assert SecondFactorState.objects.get(user=enrolled.user).failed_attempts == 0
 
 
 def test_hard_lock_after_max_failures_until_admin_clears(api, enrolled, settings):
@@ -68,12 +68,12 @@ def test_hard_lock_after_max_failures_until_admin_clears(api, enrolled, settings
 
 def test_failures_are_counted_in_the_database(api, enrolled):
     verify(api, enrolled, wrong_code(enrolled))
-    assert Totp.objects.get(user=enrolled.user).failed_attempts == 1
+    assert SecondFactorState.objects.get(user=enrolled.user).failed_attempts == 1
 
 
 def test_admin_unlock_action(client, enrolled, django_user_model, settings):
     settings.TOTP_MAX_FAILURES = 1
-    Totp.objects.filter(user=enrolled.user).update(failed_attempts=5)
+    SecondFactorState.objects.filter(user=enrolled.user).update(failed_attempts=5)
     admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
     client.force_login(admin)
     device = Totp.objects.get(user=enrolled.user)
@@ -84,7 +84,7 @@ def test_admin_unlock_action(client, enrolled, django_user_model, settings):
         "/admin/django_totp_native/totp/", {"action": "unlock", "_selected_action": [device.pk]}, follow=True
     )
     assert response.status_code == 200
-    assert Totp.objects.get(pk=device.pk).failed_attempts == 0
+    assert SecondFactorState.objects.get(user_id=device.user_id).failed_attempts == 0
 
 
 # Step-up -------------------------------------------------------------------------------

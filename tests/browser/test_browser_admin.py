@@ -7,7 +7,7 @@ import pytest
 
 from django_totp_native import core
 from django_totp_native.conf import conf
-from django_totp_native.models import Totp
+from django_totp_native.models import SecondFactorState, Totp
 from django_totp_native.services import devices, management
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.browser.urls")]
@@ -86,7 +86,7 @@ def test_admin_sees_2fa_column_and_resets_a_users_2fa(browser, make_user, artifa
     make_user("dave")
     management.require(make_user("erin"))
     frank = enroll(make_user("frank"))
-    Totp.objects.filter(user=frank.user).update(failed_attempts=conf.MAX_FAILURES)  # locked out
+    SecondFactorState.objects.filter(user=frank.user).update(failed_attempts=conf.MAX_FAILURES)  # locked out
 
     admin_password_step(browser, "root")
     assert browser.path == "/admin/", browser.text

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from django_totp_native import backup_code_utils
 from django_totp_native.admin_site import PENDING_SESSION_KEY
-from django_totp_native.models import BackupCode, Totp
+from django_totp_native.models import BackupCode, SecondFactorState, Totp
 from django_totp_native.services import challenges, devices
 
 from .conftest import PASSWORD, enroll, two_factor_state
@@ -117,7 +117,7 @@ def test_api_second_step_refuses_non_codes_without_counting(enrolled, text):
     APIClient().post(
         "/api/jwt/totp/verify/", {"totp_challenge_token": token, "backup_code": "Zt_AYy9-K7ieoTnv"}, format="json"
     )
-    assert Totp.objects.get(user=enrolled.user).failed_attempts == before["device"]["failed_attempts"] + 1
+    assert SecondFactorState.objects.get(user=enrolled.user).failed_attempts == before["state"]["failed_attempts"] + 1
 
 
 @pytest.mark.parametrize("text", NOT_CODES[:6])

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from django_totp_native.models import Totp
+from django_totp_native.models import SecondFactorState, Totp
 from django_totp_native.services import challenges, devices
 
 from .conftest import two_factor_state
@@ -62,4 +62,4 @@ def test_other_json_types_are_refused_before_any_check(enrolled, value):
     )
     assert response.status_code == 400
     assert two_factor_state(enrolled.user) == before
-    assert Totp.objects.get(user=enrolled.user).failed_attempts == 0
+    assert SecondFactorState.objects.get(user=enrolled.user).failed_attempts == 0

@@ -97,7 +97,7 @@ BREAKAGES: list[Breakage] = [
     Breakage(
         name="enrollment-start-replaces-pending-device-once",
         source="issue 16 item 7",
-        path="django_totp_native/services/devices.py",
+        path="django_totp_native/services/enrollment.py",
         old="for _attempt_no in range(2):",
         new="for _attempt_no in range(1):",
         kills=(

@@ -10,7 +10,7 @@ BREAKAGES: list[Breakage] = [
         name="succeed-without-step-condition",
         source="issue 16 (equivalent claim)",
         path="django_totp_native/services/attempts.py",
-        old="""        where.append(f"{_q('last_used_step')} < %s")
+        old="""        where.append(f"{names.col(Device, adapter.replay_field)} < %s")
         where_params.append(step)
 """,
         new="",
@@ -21,7 +21,7 @@ BREAKAGES: list[Breakage] = [
         name="succeed-without-challenge-condition",
         source="issue 16 (equivalent claim)",
         path="django_totp_native/services/attempts.py",
-        old="""        where.append(f"{_q('challenge_redeemed')} < %s")
+        old="""        where.append(f"{names.col(State, 'challenge_redeemed')} < %s")
         where_params.append(challenge_sequence)
 """,
         new="",
@@ -31,7 +31,7 @@ BREAKAGES: list[Breakage] = [
     Breakage(
         name="own-backup-key-overwrites",
         source="issue 16 (equivalent claim)",
-        path="django_totp_native/services/devices.py",
+        path="django_totp_native/services/backup_codes.py",
         old='Totp.objects.filter(pk=device.pk, backup_key="").update(backup_key=sealed)',
         new="Totp.objects.filter(pk=device.pk).update(backup_key=sealed)",
         why="two first uses of old codes at once: the second key replaces the first, its codes stop working",
@@ -41,12 +41,8 @@ BREAKAGES: list[Breakage] = [
         name="fallback-does-not-count",
         source="issue 16 (make test must catch what CI catches)",
         path="django_totp_native/services/attempts.py",
-        old="""            row = cursor.fetchone()
-            if row is not None:
-                cursor.execute(""",
-        new="""            row = cursor.fetchone()
-            if False:
-                cursor.execute(""",
+        old='failed_attempts=F("failed_attempts") + 1, next_attempt_at=_backoff_orm(now)',
+        new='failed_attempts=F("failed_attempts") + 0, next_attempt_at=_backoff_orm(now)',
         why="on a backend without UPDATE ... RETURNING, wrong codes are never counted (no backoff, no lock)",
         suite="pytest-pg",
         kills=("tests/app/test_lean_verify_path.py::test_the_fallback_without_update_returning_keeps_the_guarantees",),
