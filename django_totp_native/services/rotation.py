@@ -1,5 +1,9 @@
 """Encryption-key rotation: re-seal every stored secret under the first TOTP_ENCRYPTION_KEY.
 
+What is re-sealed is a registry of (model, sealed fields) that device adapters fill
+(``adapters.register``): django-totp's device (its secret and backup-code key) and every
+further kind of device an integration registers, so one command rotates them all.
+
 How a project retires a key: put the new key first in ``TOTP_ENCRYPTION_KEY`` (the old
 one after it, so everything still decrypts), deploy, run ``manage.py rotate_totp_keys``,
 then remove the old key once the report says nothing still depends on it.
@@ -22,7 +26,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from .. import core
 from ..models import BackupCode, Totp
-from . import keys
+from . import adapters, keys
 
 #: Times one device is read again when it changed between the read and the write.
 MAX_RETRIES = 3
@@ -46,23 +50,40 @@ class RotationReport:
         return not self.failed
 
 
+def sealed_models() -> list[tuple[type, tuple[str, ...]]]:
+    """(model, its sealed fields) for every column in the rotation registry: what device
+    adapters registered (``adapters.register``), django-totp's device first."""
+    grouped: dict = {}
+    for sealed in adapters.sealed_fields():
+        grouped.setdefault(sealed.model, []).append(sealed.field)
+    return [(model, tuple(fields)) for model, fields in grouped.items()]
+
+
 def reseal_all(batch_size: int = 500, progress: Optional[Callable[[int, int], None]] = None) -> RotationReport:
-    """Re-seal every device under the first configured key; see the module docstring."""
+    """Re-seal every registered sealed column under the first configured key; see the
+    module docstring. ``progress(done, total)`` is called after each batch."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     primary = core.Fernet(keys.encryption_keys()[0])
     fernet = keys.fernet()
-    ids = list(Totp.objects.order_by("pk").values_list("pk", flat=True))
-    report = RotationReport(total=len(ids))
-    for start in range(0, len(ids), batch_size):
-        batch = ids[start : start + batch_size]
-        # One transaction per batch: a batch is written whole or not at all, and a long
-        # run never holds one transaction open over the whole table.
-        with transaction.atomic(using=router.db_for_write(Totp)):
-            for device_id in batch:
-                _reseal_one(device_id, primary, fernet, report)
-        if progress is not None:
-            progress(min(start + batch_size, len(ids)), len(ids))
+    work = [
+        (model, fields, list(model._default_manager.order_by("pk").values_list("pk", flat=True)))
+        for model, fields in sealed_models()
+    ]
+    total = sum(len(ids) for _model, _fields, ids in work)
+    report = RotationReport(total=total)
+    done = 0
+    for model, fields, ids in work:
+        for start in range(0, len(ids), batch_size):
+            batch = ids[start : start + batch_size]
+            # One transaction per batch: a batch is written whole or not at all, and a long
+            # run never holds one transaction open over the whole table.
+            with transaction.atomic(using=router.db_for_write(model)):
+                for pk in batch:
+                    _reseal_one(model, fields, pk, primary, fernet, report)
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
     report.legacy_backup_codes = (
         Totp.objects.filter(backup_key="")
         .filter(Exists(BackupCode.objects.filter(totp=OuterRef("pk"), is_used=False)))
@@ -71,10 +92,16 @@ def reseal_all(batch_size: int = 500, progress: Optional[Callable[[int, int], No
     return report
 
 
+def _row_name(model, pk):
+    # django-totp's device keeps its bare id (what the command has always printed).
+    return pk if model is Totp else f"{model._meta.label_lower}:{pk}"
+
+
 @sensitive_variables()
-def _reseal_one(device_id, primary, fernet, report: RotationReport) -> None:
+def _reseal_one(model, fields, pk, primary, fernet, report: RotationReport) -> None:
+    rows = model._default_manager
     for _ in range(MAX_RETRIES):
-        row = Totp.objects.filter(pk=device_id).values("secret_key", "backup_key").first()
+        row = rows.filter(pk=pk).values(*fields).first()
         if row is None:  # deleted meanwhile (2FA turned off): nothing left to re-seal
             report.total -= 1
             return
@@ -89,12 +116,12 @@ def _reseal_one(device_id, primary, fernet, report: RotationReport) -> None:
                 if token
             }
         except core.InvalidToken:
-            report.failed.append((device_id, "sealed under a key that is not in TOTP_ENCRYPTION_KEY"))
+            report.failed.append((_row_name(model, pk), "sealed under a key that is not in TOTP_ENCRYPTION_KEY"))
             return
-        if Totp.objects.filter(pk=device_id, **row).update(**fresh) == 1:
+        if rows.filter(pk=pk, **row).update(**fresh) == 1:
             report.resealed += 1
             return
-    report.failed.append((device_id, "changed during every attempt; run the command again"))
+    report.failed.append((_row_name(model, pk), "changed during every attempt; run the command again"))
 
 
 @sensitive_variables("token")

@@ -210,3 +210,24 @@ def test_a_device_that_keeps_changing_is_reported_not_written(make_user, setting
     assert not report.complete and report.resealed == 0
     assert report.failed == [(device.pk, "changed during every attempt; run the command again")]
     assert opens_with(old_key, device.secret_key), "the other writer's value stands"
+
+
+def test_rotation_reseals_exactly_the_columns_the_registry_lists(make_user, settings, old_key, new_key, monkeypatch):
+    """rotate_totp_keys works from the registry that device adapters fill (issue 17 item
+    4), not from a list of its own: a column left out of the registry is left as it was,
+    and a registered column is re-sealed."""
+    from django_totp_native.services import adapters
+
+    enroll(make_user("alice"))
+    settings.TOTP_ENCRYPTION_KEY = [new_key, old_key]
+    assert [(s.model, s.field) for s in adapters.sealed_fields()] == [(Totp, "secret_key"), (Totp, "backup_key")]
+    monkeypatch.setattr(adapters, "_sealed", [adapters.SealedField(Totp, "secret_key")])
+    rotate()
+    device = Totp.objects.get()
+    assert opens_with(new_key, device.secret_key) and not opens_with(new_key, device.backup_key)
+    adapters.register_sealed_field(Totp, "backup_key")
+    adapters.register_sealed_field(Totp, "backup_key")  # registering twice changes nothing
+    assert len(adapters.sealed_fields()) == 2
+    rotate()
+    device = Totp.objects.get()
+    assert opens_with(new_key, device.secret_key) and opens_with(new_key, device.backup_key)
