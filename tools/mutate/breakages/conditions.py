@@ -48,3 +48,15 @@ BREAKAGES: list[Breakage] = [
         kills=("tests/app/test_lean_verify_path.py::test_the_fallback_without_update_returning_keeps_the_guarantees",),
     ),
 ]
+
+BREAKAGES.append(
+    Breakage(
+        name="attempts-on-the-default-database",
+        source="issue 17 item 3",
+        path="django_totp_native/services/attempts.py",
+        old="    return router.db_for_write(SecondFactorState)\n",
+        new='    return "default"\n',
+        why="with the 2FA models routed to another database, every login step fails",
+        kills=("tests/app/test_routed_databases.py::test_every_flow_runs_on_the_database_the_router_names",),
+    )
+)
