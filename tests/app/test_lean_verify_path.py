@@ -2,8 +2,8 @@
 
 Counted through the HTTP endpoints, as a user's request runs: SQL statements (transaction
 control — BEGIN, SAVEPOINT, RELEASE — is not a statement of ours and is left out) and
-commits. Runs on SQLite and on PostgreSQL (the second pass of ``make test``,
-(DATABASE_URL), so the counts hold on both.
+commits. Runs on SQLite and on PostgreSQL (the second pass of ``make test``, with
+DATABASE_URL), so the counts hold on both.
 """
 
 import pytest

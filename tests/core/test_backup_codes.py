@@ -114,7 +114,7 @@ def test_parameter_types(kwargs):
 )
 def test_normalisation(typed, canonical):
     assert core.normalize_backup_code(typed) == canonical
-    assert python_normalise(typed) == canonical  # the rule in DESIGN.md says the same
+    assert python_normalise(typed) == canonical  # the rule in ARCHITECTURE.md ("The native core") says the same
 
 
 def test_normalisation_random_against_python_rule():

@@ -37,7 +37,7 @@ def test_table_unicode_version_is_the_generated_one():
 
 
 def canonical_backup_code(text: str) -> str:
-    """DESIGN.md's rule built from unicodedata: NFKC, drop whitespace and '-', upper, O->0, I/L->1."""
+    """ARCHITECTURE.md's rule built from unicodedata: NFKC, drop whitespace and '-', upper, O->0, I/L->1."""
     folded = "".join(unicodedata.normalize("NFKC", text).split()).replace("-", "").upper()
     return folded.replace("O", "0").replace("I", "1").replace("L", "1")
 
