@@ -32,8 +32,10 @@ WORK = REPO / "build" / "mutate"
 PY_WORK = WORK / "py"
 
 MODULES = [
-    "django_totp_native/services/devices.py",
+    "django_totp_native/services/verification.py",
     "django_totp_native/services/attempts.py",
+    "django_totp_native/services/backup_codes.py",
+    "django_totp_native/services/enrollment.py",
     "django_totp_native/services/challenges.py",
     "django_totp_native/services/rotation.py",
     "django_totp_native/services/throttl*",
@@ -48,19 +50,32 @@ QUICK_TESTS = [
     "tests/app/test_cross_user.py",
     "tests/app/test_guarantee_edges.py",
     "tests/app/test_concurrency.py",
+    "tests/app/test_conditions_without_the_lock.py",
+    "tests/app/test_lean_verify_path.py",
+    "tests/app/test_documented_defaults.py",
 ]
 QUICK_FUNCTIONS = [
-    "django_totp_native.services.devices.x_verify_totp__mutmut_*",
-    "django_totp_native.services.devices.x_verify_backup__mutmut_*",
-    "django_totp_native.services.devices.x__attempt__mutmut_*",
-    "django_totp_native.services.devices.x__well_formed_otp__mutmut_*",
-    "django_totp_native.services.devices.x__code_forms__mutmut_*",
+    # The one verification service and its attempt transaction (issue 17).
+    "django_totp_native.services.verification.x_verify_otp__mutmut_*",
+    "django_totp_native.services.verification.x_verify_static__mutmut_*",
+    "django_totp_native.services.verification.x_verify_either__mutmut_*",
+    "django_totp_native.services.verification.x__attempt__mutmut_*",
+    "django_totp_native.services.verification.x_otp_text__mutmut_*",
+    "django_totp_native.services.verification.x_split_code__mutmut_*",
+    "django_totp_native.services.verification.x_match_step__mutmut_*",
     "django_totp_native.services.attempts.x_reserve__mutmut_*",
+    "django_totp_native.services.attempts.x__reserve_returning__mutmut_*",
     "django_totp_native.services.attempts.x__refuse__mutmut_*",
     "django_totp_native.services.attempts.x_backoff_delay__mutmut_*",
+    "django_totp_native.services.attempts.x__backoff_steps__mutmut_*",
+    "django_totp_native.services.attempts.x__state_reset__mutmut_*",
+    "django_totp_native.services.attempts.x__device_consume__mutmut_*",
+    "django_totp_native.services.attempts.x__code_spend__mutmut_*",
+    "django_totp_native.services.attempts.x__consume__mutmut_*",
     "django_totp_native.services.attempts.x_succeed__mutmut_*",
-    "django_totp_native.services.attempts.x_count_failure__mutmut_*",
-    "django_totp_native.services.challenges.x_complete_login__mutmut_*",
+    "django_totp_native.services.attempts.x_next_challenge__mutmut_*",
+    "django_totp_native.services.backup_codes.x_code_forms__mutmut_*",
+    "django_totp_native.services.challenges.x_complete__mutmut_*",
     "django_totp_native.services.rotation.x__reseal_one__mutmut_*",
 ]
 
