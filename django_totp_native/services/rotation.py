@@ -54,8 +54,8 @@ def sealed_models() -> list[tuple[type, tuple[str, ...]]]:
     """(model, its sealed fields) for every column in the rotation registry: what device
     adapters registered (``adapters.register``), django-totp's device first."""
     grouped: dict = {}
-    for sealed in adapters.sealed_fields():
-        grouped.setdefault(sealed.model, []).append(sealed.field)
+    for column in adapters.sealed_fields():
+        grouped.setdefault(column.model, []).append(column.field)
     return [(model, tuple(fields)) for model, fields in grouped.items()]
 
 
