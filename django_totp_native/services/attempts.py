@@ -463,6 +463,33 @@ def _refuse(alias, adapter, user_pk, now, confirmed, challenge_sequence, device_
     # Nothing stands in the way now: the state changed between the two reads; try again.
 
 
+def lock_user(user_pk) -> None:
+    """Hold the user's state row for the rest of the transaction (call inside
+    ``transaction.atomic(using=database())``).
+
+    Every change to a user's factors (starting and confirming enrollment, replacing backup
+    codes, turning 2FA off) and every attempt takes this lock first, so for one user they
+    run one after another, in the order they got it: concurrent rotations leave exactly the
+    last set, a rotation racing a disable finds no device instead of writing codes for a
+    deleted one, and no two of them can deadlock (the same row, always first). A no-op
+    UPDATE rather than SELECT … FOR UPDATE: it also takes SQLite's write lock at once, so
+    a deferred SQLite transaction waits for it instead of failing to upgrade later.
+    """
+    names = _Names(database())
+    generation = names.col(SecondFactorState, "credential_generation")
+    sql = (
+        f"UPDATE {names.table(SecondFactorState)} SET {generation} = {generation} "
+        f"WHERE {names.col(SecondFactorState, 'user')} = %s"
+    )
+    with names.connection.cursor() as cursor:
+        cursor.execute(sql, [user_pk])
+        if cursor.rowcount == 1:
+            return
+    ensure_state(user_pk)
+    with names.connection.cursor() as cursor:
+        cursor.execute(sql, [user_pk])
+
+
 def ensure_state(user_pk) -> None:
     """Make the user's state row if it is missing (one INSERT, a no-op when it exists)."""
     SecondFactorState.objects.using(database()).bulk_create(

@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 from .. import core, signals
 from ..conf import conf
 from ..models import BackupCode, Totp
-from . import keys
+from . import attempts, keys
 from .errors import NotEnrolled
 
 logger = logging.getLogger("django_totp_native")
@@ -65,8 +65,10 @@ def store_codes(user, codes: list[str]) -> list[str]:
     ValueError and nothing changes.
     """
     codes = list(codes)
-    device = _require_device(user)
-    with transaction.atomic(using=router.db_for_write(Totp)):
+    _require_device(user)  # no user, no device: NotEnrolled before anything is locked
+    with transaction.atomic(using=attempts.database()):
+        attempts.lock_user(user.pk)
+        device = _require_device(user)
         _store_backup_codes(device, codes)
         if not device.is_confirmed:
             now = timezone.now()
@@ -84,8 +86,13 @@ def rotate_codes(user, codes: Optional[list[str]] = None, *, request=None, sende
     on 2FA for a key nobody has proven to hold. ``codes``: the set to store (default:
     newly generated).
     """
-    device = _require_device(user, confirmed=True)
-    codes = _replace_backup_codes(device, codes)
+    _require_device(user, confirmed=True)
+    with transaction.atomic(using=attempts.database()):
+        # One rotation at a time per user, after any disable in flight: exactly the last
+        # committed set is stored, never codes of a device deleted meanwhile.
+        attempts.lock_user(user.pk)
+        device = _require_device(user, confirmed=True)
+        codes = _replace_backup_codes(device, codes)
     signals.backup_codes_rotated.send_robust(sender=sender or rotate_codes, request=request, user=user)
     return codes
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -71,20 +71,19 @@ def start_enrollment(user) -> Enrollment:
     uri = provisioning_uri(user, secret)
     svg = core.qr_svg(uri)
     sealed = keys.as_text(keys.fernet().encrypt(secret.encode("ascii")))
-    for _attempt_no in range(2):
-        try:
-            with transaction.atomic(using=router.db_for_write(Totp)):
-                Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=True).delete()
-                device = Totp.objects.create(user=user, secret_key=sealed, backup_key=keys.new_backup_key()[1])
-                attempts.ensure_state(user.pk)
-        except IntegrityError:
-            # A concurrent request stored a device between the delete and the insert: a
-            # confirmed one stops us, a pending one is replaced on the second try.
+    try:
+        with transaction.atomic(using=attempts.database()):
+            # Serialised with every other change and attempt of this user: a concurrent
+            # start replaces ours (or we replace it), a confirmation in between stops us.
+            attempts.lock_user(user.pk)
             if Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=False).exists():
-                raise AlreadyEnrolled() from None
-            continue
-        return Enrollment(svg=svg, otpauth_uri=uri, secret=secret, device_pk=device.pk)
-    raise AlreadyEnrolled(_("Another enrollment for this user is being started; try again."))
+                raise AlreadyEnrolled()
+            Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=True).delete()
+            device = Totp.objects.create(user=user, secret_key=sealed, backup_key=keys.new_backup_key()[1])
+    except IntegrityError:
+        # Only a device made without the lock (an import, direct ORM use) gets here.
+        raise AlreadyEnrolled(_("Another enrollment for this user is being started; try again.")) from None
+    return Enrollment(svg=svg, otpauth_uri=uri, secret=secret, device_pk=device.pk)
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,8 @@ def confirm(user, code, *, device_pk: Optional[int] = None, request=None, sender
 def disable(user, *, request=None, sender=None, notify: bool = True) -> None:
     """Delete the device and its backup codes; sends ``totp_disabled`` (``notify``: the
     caller sends it, after a signal of its own). NotEnrolled when there was none."""
-    with transaction.atomic(using=router.db_for_write(Totp)):
+    with transaction.atomic(using=attempts.database()):
+        attempts.lock_user(user.pk)  # after any attempt or change in flight for the user
         deleted, _ = Totp.objects.filter(user_id=user.pk).delete()
     if not deleted:
         raise NotEnrolled()

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Optional
 
-from django.db import router, transaction
+from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 from django.utils.translation import gettext as _
 
 from .. import core
 from ..models import Totp
-from . import devices, keys
+from . import attempts, devices, keys
 from .errors import AlreadyEnrolled, NotEnrolled
 
 
@@ -53,7 +53,8 @@ def pending_enrollment(user, owned_device_pk: Optional[int] = None) -> devices.E
 
 def restart_enrollment(user) -> None:
     """Drop an unconfirmed device (a new secret is made on the next visit)."""
-    with transaction.atomic(using=router.db_for_write(Totp)):
+    with transaction.atomic(using=attempts.database()):
+        attempts.lock_user(user.pk)
         Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=True).delete()
 
 

@@ -27,6 +27,7 @@ from cryptography.fernet import Fernet as OracleFernet, InvalidToken as OracleIn
 from django.db import connection
 from rest_framework.test import APIClient
 
+from django_totp_native.conf import conf
 from django_totp_native.models import BackupCode, SecondFactorState, Totp
 from django_totp_native.services import challenges, devices, provisioning, rotation
 
@@ -56,16 +57,10 @@ def is_update_of(table: str, *columns: str):
 ATTEMPT_UPDATE = is_update_of("django_totp_native_secondfactorstate", "failed_attempts")
 
 
-def is_insert_into(table: str):
-    quoted = connection.ops.quote_name(table).upper()
-
-    def matches(sql: str) -> bool:
-        return sql.lstrip().upper().startswith(f"INSERT INTO {quoted} ")
-
-    return matches
-
-
-DEVICE_INSERT = is_insert_into(Totp._meta.db_table)
+def FIRST_2FA_STATEMENT_IN_A_TRANSACTION(sql: str) -> bool:
+    """The first statement on this app's tables inside a transaction: where concurrent
+    changes of one user's factors start to interact."""
+    return connection.in_atomic_block and "django_totp_native_" in sql
 
 
 def run_together(worker, count=THREADS, *, meet_before=None, in_transaction=True):
@@ -236,10 +231,11 @@ def test_concurrent_guesses_never_exceed_the_failure_cap(make_user, settings):
 @concurrency
 @pytest.mark.django_db(transaction=True)
 def test_one_user_starting_enrollment_twice_at_once_gets_two_answers_and_one_key(make_user, settings):
-    """Two tabs of one user start enrollment at the same moment. Both delete the (absent)
-    pending device and meet before their INSERT: one stores its device, the other's INSERT
-    waits for it and hits the one-device-per-user constraint, and replaces that device on
-    its second try. Both answer with a key (no error answer); the stored one confirms."""
+    """Two tabs of one user start enrollment at the same moment, both inside their
+    transaction before its first statement on the 2FA tables. One takes the user's state
+    row first; the other waits for it, then replaces the first device. Both answer with a
+    key (no error answer); the stored one confirms. (Without the per-user lock both would
+    insert, and one would answer "Another enrollment ... try again".)"""
     user = make_user("frank")
 
     def start(i):
@@ -248,7 +244,7 @@ def test_one_user_starting_enrollment_twice_at_once_gets_two_answers_and_one_key
         response = client.post("/api/totp/create/")
         return response.status_code, response.json()
 
-    answers = run_together(start, count=2, meet_before=DEVICE_INSERT)
+    answers = run_together(start, count=2, meet_before=FIRST_2FA_STATEMENT_IN_A_TRANSACTION)
     assert [status for status, _body in answers] == [201, 201], [body.get("detail") for _status, body in answers]
     secrets = {body["secret"] for _status, body in answers}
     assert len(secrets) == 2
@@ -257,6 +253,95 @@ def test_one_user_starting_enrollment_twice_at_once_gets_two_answers_and_one_key
     stored = OracleFernet(settings.TOTP_ENCRYPTION_KEY.encode()).decrypt(device.secret_key.encode()).decode()
     assert stored in secrets
     assert len(devices.confirm_enrollment(user, code_at(stored))) == 10
+
+
+def _verified_api(enrolled) -> APIClient:
+    """A client holding a JWT from a completed second step (it may manage the factor)."""
+    api = APIClient()
+    body = {"username": enrolled.user.get_username(), "password": "correct horse battery"}
+    token = api.post("/api/jwt/create/", body, format="json").json()["totp_challenge_token"]
+    tokens = api.post("/api/jwt/totp/verify/", {"totp_challenge_token": token, "otp_code": enrolled.code()},
+                      format="json").json()
+    api.credentials(HTTP_AUTHORIZATION="Bearer " + tokens["access"])
+    return api
+
+
+@concurrency
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_rotations_leave_exactly_the_last_set(make_user, settings):
+    """Issue 18 item 2: ten rotations of one user's backup codes at once, all inside their
+    transactions before their first statement on the 2FA tables. They run one after
+    another (the user's state row): exactly TOTP_MAX_BACKUP_CODES unused codes remain, and
+    exactly one of the ten answered sets works: the last one committed."""
+    settings.TOTP_BACKOFF_AFTER = settings.TOTP_MAX_FAILURES = 1000
+    enrolled = enroll(make_user("grace"))
+    api = _verified_api(enrolled)
+    count = 10
+
+    def rotate(i):
+        response = api.post("/api/totp/rotate_backup_codes/")
+        return response.status_code, response.json()
+
+    answers = run_together(rotate, count=count, meet_before=FIRST_2FA_STATEMENT_IN_A_TRANSACTION)
+    assert [status for status, _ in answers] == [200] * count
+    assert BackupCode.objects.filter(totp__user=enrolled.user, is_used=False).count() == conf.MAX_BACKUP_CODES
+    working = [body["backup_codes"] for _, body in answers if devices.verify_backup(enrolled.user, body["backup_codes"][0])]
+    assert len(working) == 1
+    assert all(devices.verify_backup(enrolled.user, code) for code in working[0][1:])
+
+
+@concurrency
+@pytest.mark.django_db(transaction=True)
+def test_a_disable_racing_rotations_leaves_no_device_and_no_codes(make_user, settings):
+    """Issue 18 items 2 and 3: one disable among rotations of the same user. Every answer is
+    a success or a 400 (never a 500), and once the disable is through, no device and no
+    backup code of the user is left (a rotation after it finds nothing to rotate)."""
+    enrolled = enroll(make_user("heidi"))
+    api = _verified_api(enrolled)
+
+    def act(i):
+        response = api.post("/api/totp/disable/" if i == 0 else "/api/totp/rotate_backup_codes/")
+        return response.status_code
+
+    statuses = run_together(act, count=8, meet_before=FIRST_2FA_STATEMENT_IN_A_TRANSACTION)
+    assert statuses[0] == 204
+    assert set(statuses[1:]) <= {200, 400}, statuses
+    assert not Totp.objects.filter(user=enrolled.user).exists()
+    assert not BackupCode.objects.filter(totp__user=enrolled.user).exists()
+
+
+@concurrency
+@pytest.mark.django_db(transaction=True)
+def test_enrollment_and_management_racing_never_answer_500_or_half_write(make_user, settings):
+    """Issue 18 item 3: create, confirm, rotate and disable of one user racing, round after
+    round. Every answer is defined (2xx or 4xx); afterwards at most one device exists, a
+    pending device holds no backup codes, and a confirmed one at most a full set."""
+    settings.TOTP_BACKOFF_AFTER = settings.TOTP_MAX_FAILURES = 1000
+    for round_no in range(4):
+        enrolled = enroll(make_user(f"ivan{round_no}"))
+        api = _verified_api(enrolled)
+        fresh = APIClient()
+        fresh.force_authenticate(enrolled.user)
+
+        def act(i):
+            if i % 4 == 0:
+                return api.post("/api/totp/disable/").status_code
+            if i % 4 == 1:
+                return api.post("/api/totp/rotate_backup_codes/").status_code
+            if i % 4 == 2:
+                return fresh.post("/api/totp/create/").status_code
+            return fresh.post("/api/totp/confirm/", {"input_code": enrolled.code()}, format="json").status_code
+
+        # Started together, not held at one statement: some of them (a create refused as
+        # already enrolled) end before they reach a transaction at all.
+        statuses = run_together(act, count=8)
+        assert all(status < 500 for status in statuses), statuses
+        devices_left = list(Totp.objects.filter(user=enrolled.user))
+        assert len(devices_left) <= 1
+        codes = BackupCode.objects.filter(totp__user=enrolled.user, is_used=False).count()
+        if devices_left and devices_left[0].confirmed_at is None:
+            assert codes == 0
+        assert codes <= conf.MAX_BACKUP_CODES
 
 
 @concurrency

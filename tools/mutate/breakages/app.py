@@ -95,11 +95,11 @@ BREAKAGES: list[Breakage] = [
         why="a user deactivated after the password step still enrolls (and gets tokens) with the enrollment token",
     ),
     Breakage(
-        name="enrollment-start-replaces-pending-device-once",
-        source="issue 16 item 7",
+        name="enrollment-start-without-the-user-lock",
+        source="issue 16 item 7 (since issue 18 item 2: the per-user lock replaced the retry)",
         path="django_totp_native/services/enrollment.py",
-        old="for _attempt_no in range(2):",
-        new="for _attempt_no in range(1):",
+        old="            attempts.lock_user(user.pk)\n            if Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=False)",
+        new="            if Totp.objects.filter(user_id=user.pk, confirmed_at__isnull=False)",
         kills=(
             "tests/app/test_concurrency.py::"
             "test_one_user_starting_enrollment_twice_at_once_gets_two_answers_and_one_key",
