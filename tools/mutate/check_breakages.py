@@ -57,8 +57,9 @@ def rebuild_native(kind: str) -> None:
     subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
 
 
-def run_pytest(b: Breakage, report: Path) -> dict[str, str]:
-    """Outcome per node id: 'passed', 'failed' (includes errors) or 'skipped'."""
+def run_pytest(b: Breakage, report: Path) -> tuple[dict[str, str], int]:
+    """Outcome per node id ('passed', 'failed' (includes errors) or 'skipped'), and pytest's
+    exit status."""
     env = dict(os.environ, **b.env)
     env.pop("PYTEST_ADDOPTS", None)
     if b.suite == "pytest-pg":
@@ -67,10 +68,10 @@ def run_pytest(b: Breakage, report: Path) -> dict[str, str]:
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
     cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", f"--junitxml={report}", *b.kills]
-    subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    status = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
     outcomes: dict[str, str] = {}
     if not report.exists():
-        return outcomes
+        return outcomes, status
     for case in ET.parse(report).getroot().iter("testcase"):
         cls, name = case.get("classname", ""), case.get("name", "")
         state = "passed"
@@ -79,7 +80,7 @@ def run_pytest(b: Breakage, report: Path) -> dict[str, str]:
         elif case.find("skipped") is not None:
             state = "skipped"
         outcomes[f"{cls}::{name}"] = state
-    return outcomes
+    return outcomes, status
 
 
 def node_matches(kill: str, junit_id: str) -> bool:
@@ -95,7 +96,11 @@ def node_matches(kill: str, junit_id: str) -> bool:
     return name == wanted or name.startswith(wanted + "[")
 
 
-def judge_pytest(b: Breakage, outcomes: dict[str, str]) -> list[str]:
+def judge_pytest(b: Breakage, outcomes: dict[str, str], status: int) -> list[str]:
+    if not outcomes:
+        # No report at all: pytest died (a native crash kills the process before the
+        # report is written) or could not start; either way nothing was judged.
+        return [f"pytest wrote no report (exit status {status}): run the tests by hand to see why"]
     problems = []
     for kill in b.kills:
         hits = [state for junit_id, state in outcomes.items() if node_matches(kill, junit_id)]
@@ -134,13 +139,17 @@ def check(b: Breakage) -> list[str]:
     try:
         target.write_text(original.replace(b.old, b.new))
         if b.suite in ("pytest-native", "ctest"):
-            rebuild_native(b.suite)
+            try:
+                rebuild_native(b.suite)
+            except subprocess.CalledProcessError:
+                # A breakage that does not compile proves nothing about the tests.
+                return [f"the build fails with the breakage applied: fix its text in {b.path}"]
         if b.suite == "ctest":
             return run_ctest(b)
         report = REPO / "build" / "breakages" / f"{b.name}.xml"
         report.parent.mkdir(parents=True, exist_ok=True)
         report.unlink(missing_ok=True)
-        return judge_pytest(b, run_pytest(b, report))
+        return judge_pytest(b, *run_pytest(b, report))
     finally:
         target.write_text(original)
         signal.signal(signal.SIGTERM, previous)
@@ -148,7 +157,7 @@ def check(b: Breakage) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", default=None, help="names of breakages to check")
+    parser.add_argument("--only", nargs="+", default=None, help="names of breakages to check")
     parser.add_argument("--list", action="store_true", help="list the breakages and their killing tests")
     args = parser.parse_args()
     every = collect()
@@ -168,18 +177,22 @@ def main() -> int:
         return 2
     survivors = 0
     native_touched = False
-    for b in chosen:
-        started = time.monotonic()
-        problems = check(b)
-        native_touched |= b.suite in ("pytest-native", "ctest")
-        verdict = "killed" if not problems else "SURVIVED"
-        print(f"{verdict:8} {b.name} ({b.source}, {b.suite}, {time.monotonic() - started:.0f} s)", flush=True)
-        for problem in problems:
-            print(f"         {problem}", flush=True)
-        survivors += bool(problems)
-    if native_touched:  # put the unbroken native code back into the builds
-        rebuild_native("pytest-native")
-        rebuild_native("ctest")
+    try:
+        for b in chosen:
+            started = time.monotonic()
+            native_touched |= b.suite in ("pytest-native", "ctest")
+            problems = check(b)
+            verdict = "killed" if not problems else "SURVIVED"
+            print(f"{verdict:8} {b.name} ({b.source}, {b.suite}, {time.monotonic() - started:.0f} s)", flush=True)
+            for problem in problems:
+                print(f"         {problem}", flush=True)
+            survivors += bool(problems)
+    finally:
+        # The builds hold the last breakage's code until rebuilt from the restored tree,
+        # also after an error or Ctrl-C: put the unbroken native code back.
+        if native_touched:
+            rebuild_native("pytest-native")
+            rebuild_native("ctest")
     print(f"{len(chosen) - survivors} of {len(chosen)} breakages killed by their named tests")
     return 1 if survivors else 0
 

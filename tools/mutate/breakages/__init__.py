@@ -1,9 +1,10 @@
 """Hand-made breakages of guarantees, each with the tests that must fail when it is applied.
 
 An outside audit (issue 16) broke guarantees by hand, one at a time; each breakage here is
-one of them, written as an exact text replacement in one file. ``tools/mutate/breakages.py``
-applies each in turn, runs the tests named in ``kills`` and requires every one of them to
-fail, then restores the file (and the build, for native code). A breakage whose ``old``
+one of them, written as an exact text replacement in one file.
+``tools/mutate/check_breakages.py`` applies each in turn, runs the tests named in ``kills``
+and requires every one of them to fail, then restores the file (and the build, for native
+code). A breakage whose ``old``
 text no longer occurs exactly once fails the run: when code moves, move the breakage too,
 so the list keeps proving what it says.
 
