@@ -42,13 +42,18 @@ ctest-build: system
 ctest: ctest-build
 	ctest --test-dir build/ctest --output-on-failure
 
-sanitize: system
+# ASan + UBSan: the C++ tests (build/sanitize), then the Python binding tests (tests/core)
+# against the extension built with both (build/sanitize-py, tools/sanitize/binding-tests.sh),
+# so that a binding reading freed memory fails even when the bytes it reads give the
+# right answer. ~3 min from scratch on 2 cores, ~1 min when the builds are current.
+sanitize: venv
 	@mkdir -p build
 	$(LOCK) bash -c 'cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug \
 	  -DTOTP_NATIVE_BUILD_TESTS=ON -DTOTP_NATIVE_BUILD_PYTHON=OFF -DTOTP_NATIVE_SANITIZE=ON \
 	  -DTOTP_NATIVE_WERROR=ON >/dev/null && cmake --build build/sanitize -j$(JOBS) -- --no-print-directory -s'
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir build/sanitize --output-on-failure
+	JOBS=$(JOBS) bash tools/sanitize/binding-tests.sh
 
 pytest: build
 	$(VENV)/bin/pytest

@@ -60,10 +60,9 @@ def rebuild_native(kind: str) -> None:
     subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
 
 
-def run_pytest(b: Breakage, report: Path, kills: tuple[str, ...] | None = None) -> dict[str, str]:
-    """Outcome per node id: 'passed', 'failed' (includes errors) or 'skipped'.
-
-    ``kills``: the node ids to run (default: the breakage's own)."""
+def run_pytest(b: Breakage, report: Path, kills: tuple[str, ...] | None = None) -> tuple[dict[str, str], int]:
+    """Outcome per node id ('passed', 'failed' (includes errors) or 'skipped'), and pytest's
+    exit status. ``kills``: the node ids to run (default: the breakage's own)."""
     env = dict(os.environ, **b.env)
     env.pop("PYTEST_ADDOPTS", None)
     if b.suite == "pytest-pg":
@@ -75,10 +74,10 @@ def run_pytest(b: Breakage, report: Path, kills: tuple[str, ...] | None = None) 
     report.unlink(missing_ok=True)
     cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", f"--junitxml={report}",
            *(kills if kills is not None else b.kills)]
-    subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    status = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
     outcomes: dict[str, str] = {}
     if not report.exists():
-        return outcomes
+        return outcomes, status
     for case in ET.parse(report).getroot().iter("testcase"):
         cls, name = case.get("classname", ""), case.get("name", "")
         state = "passed"
@@ -87,7 +86,7 @@ def run_pytest(b: Breakage, report: Path, kills: tuple[str, ...] | None = None) 
         elif case.find("skipped") is not None:
             state = "skipped"
         outcomes[f"{cls}::{name}"] = state
-    return outcomes
+    return outcomes, status
 
 
 def node_matches(kill: str, junit_id: str) -> bool:
@@ -103,7 +102,11 @@ def node_matches(kill: str, junit_id: str) -> bool:
     return name == wanted or name.startswith(wanted + "[")
 
 
-def judge_pytest(b: Breakage, outcomes: dict[str, str]) -> list[str]:
+def judge_pytest(b: Breakage, outcomes: dict[str, str], status: int) -> list[str]:
+    if not outcomes:
+        # No report at all: pytest died (a native crash kills the process before the
+        # report is written) or could not start; either way nothing was judged.
+        return [f"pytest wrote no report (exit status {status}): run the tests by hand to see why"]
     problems = []
     for kill in b.kills:
         hits = [state for junit_id, state in outcomes.items() if node_matches(kill, junit_id)]
@@ -158,7 +161,7 @@ def check_unbroken(chosen: list[Breakage]) -> dict[str, list[str]]:
     for number, ((suite, _env), members) in enumerate(groups.items()):
         kills = tuple(dict.fromkeys(kill for b in members for kill in b.kills))
         report = REPO / "build" / "breakages" / f"unbroken-{number}-{suite}.xml"
-        outcomes = run_pytest(members[0], report, kills)
+        outcomes, _status = run_pytest(members[0], report, kills)
         for b in members:
             problems[b.name] = judge_unbroken(b, outcomes)
     return problems
@@ -175,11 +178,15 @@ def check(b: Breakage) -> list[str]:
     try:
         target.write_text(original.replace(b.old, b.new))
         if b.suite in ("pytest-native", "ctest"):
-            rebuild_native(b.suite)
+            try:
+                rebuild_native(b.suite)
+            except subprocess.CalledProcessError:
+                # A breakage that does not compile proves nothing about the tests.
+                return [f"the build fails with the breakage applied: fix its text in {b.path}"]
         if b.suite == "ctest":
             return run_ctest(b)
         report = REPO / "build" / "breakages" / f"{b.name}.xml"
-        return judge_pytest(b, run_pytest(b, report))
+        return judge_pytest(b, *run_pytest(b, report))
     finally:
         target.write_text(original)
         signal.signal(signal.SIGTERM, previous)
@@ -187,7 +194,7 @@ def check(b: Breakage) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", default=None, help="names of breakages to check")
+    parser.add_argument("--only", nargs="+", default=None, help="names of breakages to check")
     parser.add_argument("--list", action="store_true", help="list the breakages and their killing tests")
     args = parser.parse_args()
     every = collect()
@@ -208,22 +215,26 @@ def main() -> int:
     unbroken = check_unbroken(chosen)
     survivors = 0
     native_touched = False
-    for b in chosen:
-        started = time.monotonic()
-        problems = unbroken[b.name]
-        if problems:
-            verdict = "UNPROVEN"  # its tests do not pass without it: applying it proves nothing
-        else:
-            problems = check(b)
-            native_touched |= b.suite in ("pytest-native", "ctest")
-            verdict = "killed" if not problems else "SURVIVED"
-        print(f"{verdict:8} {b.name} ({b.source}, {b.suite}, {time.monotonic() - started:.0f} s)", flush=True)
-        for problem in problems:
-            print(f"         {problem}", flush=True)
-        survivors += bool(problems)
-    if native_touched:  # put the unbroken native code back into the builds
-        rebuild_native("pytest-native")
-        rebuild_native("ctest")
+    try:
+        for b in chosen:
+            started = time.monotonic()
+            problems = unbroken[b.name]
+            if problems:
+                verdict = "UNPROVEN"  # its tests do not pass without it: applying it proves nothing
+            else:
+                native_touched |= b.suite in ("pytest-native", "ctest")
+                problems = check(b)
+                verdict = "killed" if not problems else "SURVIVED"
+            print(f"{verdict:8} {b.name} ({b.source}, {b.suite}, {time.monotonic() - started:.0f} s)", flush=True)
+            for problem in problems:
+                print(f"         {problem}", flush=True)
+            survivors += bool(problems)
+    finally:
+        # The builds hold the last breakage's code until rebuilt from the restored tree,
+        # also after an error or Ctrl-C: put the unbroken native code back.
+        if native_touched:
+            rebuild_native("pytest-native")
+            rebuild_native("ctest")
     print(f"{len(chosen) - survivors} of {len(chosen)} breakages killed by their named tests")
     return 1 if survivors else 0
 

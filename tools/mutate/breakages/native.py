@@ -2,4 +2,187 @@
 
 from . import Breakage
 
-BREAKAGES: list[Breakage] = []
+BREAKAGES: list[Breakage] = [
+    Breakage(
+        name="early-exit-constant-time-equal",
+        source="issue 16 item 9",
+        path="cpp/src/secure.cpp",
+        old="  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;\n",
+        new=(
+            "  for (std::size_t i = 0; i < a.size(); ++i) {\n"
+            "    if (a[i] != b[i]) return false;\n"
+            "  }\n"
+            "  return true;\n"
+        ),
+        kills=("^secret_comparisons$",),
+        suite="ctest",
+        why="comparing TOTP codes and challenge tags takes longer the more leading bytes match",
+    ),
+]
+
+
+def _viewed_early(index: int, as_bytes: bool = True) -> str:
+    """C++ lines that view argument ``a[index]``, when it is a bytearray, before the other
+    arguments are converted and without pinning it (the use-after-free pattern), as
+    ``early_view`` and, with ``as_bytes``, ``early_bytes``; ``early`` says if they apply."""
+    lines = (
+        f"  const bool early = PyByteArray_Check(a[{index}]);\n"
+        "  const std::string_view early_view(\n"
+        f"      early ? PyByteArray_AS_STRING(a[{index}]) : \"\",\n"
+        f"      early ? static_cast<std::size_t>(PyByteArray_GET_SIZE(a[{index}])) : 0);\n"
+    )
+    if as_bytes:
+        lines += (
+            "  const std::span<const std::uint8_t> early_bytes(\n"
+            "      reinterpret_cast<const std::uint8_t*>(early_view.data()), early_view.size());\n"
+        )
+    return lines
+
+
+MUTATION_TESTS = "tests/core/test_argument_mutation.py"
+
+BREAKAGES += [
+    Breakage(
+        name="verify-challenge-unpinned-key",
+        source="issue 16 item 10",
+        path="python/bindings/register_challenge.cpp",
+        old=(
+            "  const std::string purpose = arg_text(a[2], \"purpose\");\n"
+            "  const auto max_age = arg_int64(a[3], \"max_age\", std::numeric_limits<std::int64_t>::min(),\n"
+            "                                 std::numeric_limits<std::int64_t>::max());\n"
+            "  const std::int64_t now = whole_seconds(a[4] ? a[4] : Py_None, \"now\");\n"
+            "  if (!PyUnicode_Check(a[1]) && !PyBytes_Check(a[1])) throw py::type_error(\"token must be str or bytes\");\n"
+            "  const BufferArg key(a[0], \"key\", kBytesOrStr);\n"
+            "  const BufferArg token(a[1], \"token\", kBytesOrStr);\n"
+            "  const ChallengeClaims claims = verify_challenge(key.bytes(), token.view(), purpose, max_age, now);\n"
+        ),
+        new=(
+            "  const std::string purpose = arg_text(a[2], \"purpose\");\n"
+            + _viewed_early(0)
+            + "  const auto max_age = arg_int64(a[3], \"max_age\", std::numeric_limits<std::int64_t>::min(),\n"
+            "                                 std::numeric_limits<std::int64_t>::max());\n"
+            "  const std::int64_t now = whole_seconds(a[4] ? a[4] : Py_None, \"now\");\n"
+            "  if (!PyUnicode_Check(a[1]) && !PyBytes_Check(a[1])) throw py::type_error(\"token must be str or bytes\");\n"
+            "  const BufferArg key(a[0], \"key\", kBytesOrStr);\n"
+            "  const BufferArg token(a[1], \"token\", kBytesOrStr);\n"
+            "  const ChallengeClaims claims =\n"
+            "      verify_challenge(early ? early_bytes : key.bytes(), token.view(), purpose, max_age, now);\n"
+        ),
+        kills=(f"{MUTATION_TESTS}::test_verify_challenge_reads_the_key_after_conversion",),
+        suite="pytest-native",
+        why="a challenge token signed with whatever key lands in the freed memory is accepted",
+    ),
+    Breakage(
+        name="sign-challenge-unpinned-key",
+        source="issue 16 item 10",
+        path="python/bindings/register_challenge.cpp",
+        old=(
+            "  const std::int64_t issued_at = whole_seconds(a[3] ? a[3] : Py_None, \"issued_at\");\n"
+            "  // Buffers last: time.time() may be patched Python code (registers.hpp).\n"
+            "  const BufferArg key(a[0], \"key\", kBytesOrStr);\n"
+            "  return py::str(sign_challenge(key.bytes(), subject, purpose, issued_at));\n"
+        ),
+        new=(
+            _viewed_early(0)
+            + "  const std::int64_t issued_at = whole_seconds(a[3] ? a[3] : Py_None, \"issued_at\");\n"
+            "  const BufferArg key(a[0], \"key\", kBytesOrStr);\n"
+            "  return py::str(sign_challenge(early ? early_bytes : key.bytes(), subject, purpose, issued_at));\n"
+        ),
+        kills=(f"{MUTATION_TESTS}::test_sign_challenge_reads_the_key_after_the_clock",),
+        suite="pytest-native",
+        why="challenges are signed with whatever key lands in the freed memory",
+    ),
+    Breakage(
+        name="fernet-encrypt-unpinned-data",
+        source="issue 16 item 10",
+        path="python/bindings/register_fernet.cpp",
+        old=(
+            "py::object encrypt_body(PyObject** a) {\n"
+            "  const std::int64_t now = now_seconds();\n"
+            "  const Keys& keys = self_of<Keys>(a[0]);\n"
+            "  const BufferArg data(a[1], \"data\", kBytesOnly);\n"
+            "  return token_bytes(keys.encrypt(data.bytes(), now));\n"
+        ),
+        new=(
+            "py::object encrypt_body(PyObject** a) {\n"
+            + _viewed_early(1)
+            + "  const std::int64_t now = now_seconds();\n"
+            "  const Keys& keys = self_of<Keys>(a[0]);\n"
+            "  const BufferArg data(a[1], \"data\", kBytesOnly);\n"
+            "  return token_bytes(keys.encrypt(early ? early_bytes : data.bytes(), now));\n"
+        ),
+        kills=(f"{MUTATION_TESTS}::test_fernet_encrypt_reads_data_after_the_clock",),
+        suite="pytest-native",
+        why="Fernet.encrypt seals whatever lands in the freed memory (another user's secret)",
+    ),
+    Breakage(
+        name="fernet-decrypt-ttl-unpinned-token",
+        source="issue 16 item 10",
+        path="python/bindings/register_fernet.cpp",
+        old=(
+            "  const std::optional<std::int64_t> max_age = optional_ttl(a[2]);\n"
+            "  const std::int64_t now = max_age ? now_seconds() : 0;\n"
+            "  const Keys& keys = self_of<Keys>(a[0]);\n"
+            "  const BufferArg token(a[1], \"token\", kBytesOrStr);\n"
+            "  const SecureBuffer plaintext = keys.decrypt(token.view(), max_age, now);\n"
+        ),
+        new=(
+            _viewed_early(1, as_bytes=False)
+            + "  const std::optional<std::int64_t> max_age = optional_ttl(a[2]);\n"
+            "  const std::int64_t now = max_age ? now_seconds() : 0;\n"
+            "  const Keys& keys = self_of<Keys>(a[0]);\n"
+            "  const BufferArg token(a[1], \"token\", kBytesOrStr);\n"
+            "  const SecureBuffer plaintext = keys.decrypt(early ? early_view : token.view(), max_age, now);\n"
+        ),
+        kills=(f"{MUTATION_TESTS}::test_fernet_decrypt_with_ttl_reads_the_token_after_the_clock",),
+        suite="pytest-native",
+        why="Fernet.decrypt(ttl=...) returns the plaintext of whatever token lands in the freed memory",
+    ),
+    Breakage(
+        name="hotp-unpinned-key",
+        source="issue 16 item 10",
+        path="python/bindings/register_otp.cpp",
+        old=(
+            "  const auto counter = arg_int64(a[1], \"counter\", 0, kInt64Max);\n"
+            "  const int digits = a[2] ? arg_int(a[2], \"digits\") : 6;\n"
+            "  const HashAlgorithm algorithm =\n"
+            "      a[3] ? parse_hash_algorithm(arg_text(a[3], \"algorithm\")) : HashAlgorithm::kSha1;\n"
+            "  const OtpKey key(a[0]);\n"
+            "  return py::str(hotp(key.bytes, static_cast<std::uint64_t>(counter), digits, algorithm));\n"
+        ),
+        new=(
+            _viewed_early(0)
+            + "  const auto counter = arg_int64(a[1], \"counter\", 0, kInt64Max);\n"
+            "  const int digits = a[2] ? arg_int(a[2], \"digits\") : 6;\n"
+            "  const HashAlgorithm algorithm =\n"
+            "      a[3] ? parse_hash_algorithm(arg_text(a[3], \"algorithm\")) : HashAlgorithm::kSha1;\n"
+            "  const OtpKey key(a[0]);\n"
+            "  return py::str(\n"
+            "      hotp(early ? early_bytes : key.bytes, static_cast<std::uint64_t>(counter), digits, algorithm));\n"
+        ),
+        kills=(f"{MUTATION_TESTS}::test_hotp_reads_the_key_after_conversion",),
+        suite="pytest-native",
+        why="hotp returns the code of whatever key lands in the freed memory",
+    ),
+    Breakage(
+        name="qr-png-unpinned-data",
+        source="issue 16 item 10",
+        path="python/bindings/register_qr.cpp",
+        old=(
+            "  const QrEcc level = ecc_arg(a[1]);\n"
+            "  const int border = border_arg(a[2]);\n"
+            "  const int scale = a[3] ? arg_int(a[3], \"scale\") : 8;\n"
+            "  const std::string data = data_copy(a[0]);\n"
+        ),
+        new=(
+            _viewed_early(0, as_bytes=False)
+            + "  const QrEcc level = ecc_arg(a[1]);\n"
+            "  const int border = border_arg(a[2]);\n"
+            "  const int scale = a[3] ? arg_int(a[3], \"scale\") : 8;\n"
+            "  const std::string data = early ? std::string(early_view) : data_copy(a[0]);\n"
+        ),
+        kills=(f"{MUTATION_TESTS}::test_qr_reads_the_data_after_conversion",),
+        suite="pytest-native",
+        why="the enrollment QR code shows whatever secret lands in the freed memory",
+    ),
+]
