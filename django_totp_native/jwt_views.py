@@ -11,13 +11,13 @@ from rest_framework_simplejwt import views as simplejwt_views
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from . import signals
+from .drf import DetailErrorsMixin
 from .jwt_tokens import tokens_for
 from .openapi import EMPTY_OBJECT, TokenPairSerializer, errors, extend_schema, extend_schema_view, login_response
 from .serializers import JWT2FAVerifySerializer, jwt_create_serializer_class
 from .services import challenges, enrollment_tokens, management
 from .services import throttling
 from .throttle import TotpAnonThrottle, TotpUserThrottle
-from .views import DetailErrorsMixin
 
 
 class JWTCreateView(DetailErrorsMixin, GenericAPIView):
