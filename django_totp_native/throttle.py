@@ -101,22 +101,5 @@ class PasswordStepLimitMixin:
         return response
 
 
-def limit_password_step(request, login_view, refused):
-    """The per-account limit around a login view this app does not control (the stock
-    admin login): ``refused(wait)`` answers instead of ``login_view()`` while the login
-    name typed is over the limit; a login that signs the user in does not count."""
-    if request.method != "POST":
-        return login_view()
-    attempt = throttling.begin_password_attempt(request, request.POST.get("username", ""))
-    if attempt.refused:
-        return refused(attempt.retry_after)
-    user_before = getattr(request, "user", None)
-    response = login_view()
-    user_after = getattr(request, "user", None)
-    if user_after is not user_before and getattr(user_after, "is_authenticated", False):
-        attempt.succeeded()
-    return response
-
-
 # django-totp's TotpThrottle and THROTTLE_RATE stay reachable here; compat.throttle has them.
 __getattr__ = face(__name__)
