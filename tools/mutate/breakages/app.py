@@ -93,4 +93,18 @@ BREAKAGES: list[Breakage] = [
         suite="pytest-pg",
         why="two enrollment starts of one user at once: the one that meets the other's INSERT answers an error",
     ),
+    Breakage(
+        name="password-only-login-unannounced",
+        source="issue 17 item 6",
+        path="django_totp_native/services/challenges.py",
+        # The one function every login front end calls when the password alone signed a
+        # user in: without its send, no front end announces such a login.
+        old="    signals.non_totp_login_succeeded.send_robust(\n",
+        new="    (lambda **kwargs: None)(\n",
+        kills=tuple(
+            f"tests/app/test_signals_once.py::test_the_event_sends_its_signals_once[non_totp_login_succeeded-{front_end}]"
+            for front_end in ("jwt", "session", "admin")
+        ),
+        why="a login with the password alone (no 2FA) sends no non_totp_login_succeeded, through any front end",
+    ),
 ]
