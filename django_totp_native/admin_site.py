@@ -1,18 +1,22 @@
 """OTP-protected admin login: the password, then a TOTP or backup code for users with 2FA.
 
+Opt-in, as django-otp's ``OTPAdminSite``: a project uses ``OTPAdminSite`` as its default
+site (``admin_apps.OTPAdminConfig`` in INSTALLED_APPS instead of "django.contrib.admin")
+or as a second site, or mixes ``OTPAdminSiteMixin`` into its own site class. Importing
+this app changes no site.
+
 The second step uses the API's services (challenge token, replay guard, database lockout)
 and its throttles, so the admin is no easier to brute-force than the API.
 """
 
 from __future__ import annotations
 
-from typing import Optional
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import BACKEND_SESSION_KEY, REDIRECT_FIELD_NAME
-from django.contrib.auth import login as auth_login, logout as auth_logout
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import LoginView
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -31,23 +35,10 @@ except ImportError:  # Django < 5.1: no LoginRequiredMiddleware, so nothing to o
     def login_not_required(view_func):
         return view_func
 
-from . import signals
-from .conf import conf
-from .services import challenges, management, verification
+from .services import challenges, management, sessions, verification
 from .services.errors import InvalidChallenge, InvalidCode, LockedOut, NotEnrolled
-from .services.sessions import is_session_verified, mark_session_verified
-from .throttle import PasswordStepLimitMixin, limit_password_step
-
-#: Session key of a login between the password and the code: the challenge token (never
-#: shown to the browser), the authentication backend, the username and the target URL.
-PENDING_SESSION_KEY = "_totp_admin_pending"
-
-
-class _CodeInput(forms.TextInput):
-    """A text input that never renders its value: a rejected code is not echoed back."""
-
-    def format_value(self, value):
-        return None
+from .throttle import PasswordStepLimitMixin, throttle_wait
+from .widgets import CodeInput
 
 
 class OTPCodeForm(forms.Form):
@@ -56,19 +47,8 @@ class OTPCodeForm(forms.Form):
         max_length=128,
         strip=True,
         help_text=_("The code shown by your authenticator app, or one of your backup codes."),
-        widget=_CodeInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "off"}),
+        widget=CodeInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "off"}),
     )
-
-
-def _throttle_wait(request) -> Optional[float]:
-    """Seconds to wait when the API's throttles refuse this request, else None."""
-    from .throttle import TotpAnonThrottle, TotpUserThrottle
-
-    for throttle_class in (TotpUserThrottle, TotpAnonThrottle):
-        throttle = throttle_class()
-        if not throttle.allow_request(request, None):
-            return throttle.wait() or 0
-    return None
 
 
 class OTPAdminLoginView(PasswordStepLimitMixin, LoginView):
@@ -79,7 +59,7 @@ class OTPAdminLoginView(PasswordStepLimitMixin, LoginView):
     address_throttled = False  # post() answers the API's throttles with the admin's page
 
     def post(self, request, *args, **kwargs):
-        wait = _throttle_wait(request)
+        wait = throttle_wait(request)
         if wait is not None:
             return self.admin_site.throttled_response(request, wait)
         return super().post(request, *args, **kwargs)
@@ -87,34 +67,31 @@ class OTPAdminLoginView(PasswordStepLimitMixin, LoginView):
     @sensitive_variables()
     def form_valid(self, form):
         request, user = self.request, form.get_user()
-        state = management.second_factor_state(user)
+        state = management.enforcement_of(user)
         if state.enabled:
             # Only a safe target (else the admin index, not LOGIN_REDIRECT_URL) is kept.
-            self.admin_site.start_second_step(request, user, user.backend, self.get_redirect_url())
+            sessions.start_pending_login(request, user, backend=user.backend, next_url=self.get_redirect_url())
             return HttpResponseRedirect(reverse("admin:totp_login", current_app=self.admin_site.name))
         response = super().form_valid(form)
-        signals.non_totp_login_succeeded.send_robust(sender=type(self.admin_site), request=request, user=user)
+        challenges.signed_in_without_second_factor(user, request=request, sender=type(self.admin_site))
         if state.must_enroll:
             return self.admin_site.enrollment_response(request)
         return response
 
 
 class OTPAdminSiteMixin:
-    """Adds the code step to an AdminSite; see OTPAdminSite."""
+    """Adds the code step to an AdminSite (put it before AdminSite in the bases); see OTPAdminSite."""
 
     otp_login_template = "admin/django_totp_native/login_otp.html"
     enrollment_unavailable_template = "admin/django_totp_native/enrollment_unavailable.html"
     throttled_template = "admin/django_totp_native/throttled.html"
 
-    def otp_required(self) -> bool:
-        return True
-
     def has_permission(self, request):
         if not super().has_permission(request):
             return False
-        if not self.otp_required() or is_session_verified(request):
+        if sessions.is_session_verified(request):
             return True
-        state = management.second_factor_state(request.user)
+        state = management.enforcement_of(request.user)
         return not state.enabled and not state.must_enroll
 
     def get_urls(self):
@@ -125,23 +102,20 @@ class OTPAdminSiteMixin:
     @method_decorator(never_cache)
     @login_not_required
     def login(self, request, extra_context=None):
-        if not self.otp_required():
-            stock_login = super().login
-            return limit_password_step(
-                request, lambda: stock_login(request, extra_context), lambda wait: self.throttled_response(request, wait)
-            )
         if request.method == "GET":
             if self.has_permission(request):
                 return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
             user = request.user
             if user.is_authenticated and user.is_active and user.is_staff:
                 # Logged in elsewhere (password only): finish the second factor here.
-                state = management.second_factor_state(user)
+                state = management.enforcement_of(user)
                 if state.must_enroll:
                     return self.enrollment_response(request)
                 if state.enabled:
                     target = request.GET.get(REDIRECT_FIELD_NAME, "")
-                    self.start_second_step(request, user, request.session.get(BACKEND_SESSION_KEY), target)
+                    sessions.start_pending_login(
+                        request, user, backend=request.session.get(BACKEND_SESSION_KEY), next_url=target
+                    )
                     return HttpResponseRedirect(reverse("admin:totp_login", current_app=self.name))
 
         from django.contrib.admin.forms import AdminAuthenticationForm
@@ -164,15 +138,6 @@ class OTPAdminSiteMixin:
             template_name=self.login_template or "admin/login.html",
         )(request)
 
-    @sensitive_variables()
-    def start_second_step(self, request, user, backend, target) -> None:
-        request.session[PENDING_SESSION_KEY] = {
-            "token": challenges.issue(user),
-            "backend": backend,
-            "username": user.get_username(),
-            "next": target or "",
-        }
-
     # Code step -----------------------------------------------------------------------
 
     @sensitive_variables()
@@ -182,11 +147,11 @@ class OTPAdminSiteMixin:
     @login_not_required
     def login_two_factor(self, request):
         login_url = reverse("admin:login", current_app=self.name)
-        pending = request.session.get(PENDING_SESSION_KEY)
-        if not self.otp_required() or not isinstance(pending, dict):
+        pending = sessions.pending_login(request)
+        if pending is None:
             return HttpResponseRedirect(login_url)
         if request.method == "POST" and "cancel" in request.POST:
-            request.session.pop(PENDING_SESSION_KEY, None)
+            sessions.end_pending_login(request)
             if request.user.is_authenticated:
                 auth_logout(request)
             return HttpResponseRedirect(login_url)
@@ -194,7 +159,7 @@ class OTPAdminSiteMixin:
         form = OTPCodeForm(request.POST if request.method == "POST" else None)
         status = 200
         if request.method == "POST":
-            wait = _throttle_wait(request)
+            wait = throttle_wait(request)
             if wait is not None:
                 return self.throttled_response(request, wait)
             if form.is_valid():
@@ -203,11 +168,11 @@ class OTPAdminSiteMixin:
                     backup_code = form.cleaned_data["code"]  # no code of any kind: refused as wrong, uncounted
                 try:
                     login = challenges.complete(
-                        pending.get("token"), otp_code=otp_code, backup_code=backup_code,
+                        pending.token, otp_code=otp_code, backup_code=backup_code,
                         request=request, sender=type(self),
                     )
                 except (InvalidChallenge, NotEnrolled):
-                    request.session.pop(PENDING_SESSION_KEY, None)
+                    sessions.end_pending_login(request)
                     messages.error(request, gettext("Your sign-in has expired. Please log in again."))
                     return HttpResponseRedirect(login_url)
                 except LockedOut as exc:
@@ -223,7 +188,7 @@ class OTPAdminSiteMixin:
             "title": _("Two-factor authentication"),
             "subtitle": None,
             "form": form,
-            "pending_username": pending.get("username", ""),
+            "pending_username": pending.username,
             "app_path": request.get_full_path(),
             "has_permission": False,
         }
@@ -231,10 +196,8 @@ class OTPAdminSiteMixin:
         return TemplateResponse(request, self.otp_login_template, context, status=status)
 
     def _finish_login(self, request, login, pending):
-        request.session.pop(PENDING_SESSION_KEY, None)
-        auth_login(request, login.user, backend=pending.get("backend"))
-        mark_session_verified(request, login.user, login.device_proof)
-        target = pending.get("next") or ""
+        sessions.sign_in(request, login, backend=pending.backend)
+        target = pending.next
         if not url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
@@ -274,27 +237,9 @@ class OTPAdminSiteMixin:
 
 
 class OTPAdminSite(OTPAdminSiteMixin, admin.AdminSite):
-    """An AdminSite that always asks users with 2FA for a code after the password.
+    """An AdminSite that asks users with 2FA for a code after the password.
 
-    Use it as the default site (``default_site`` of an AdminConfig) or for a second
-    admin; or set ``TOTP_ADMIN_REQUIRE_OTP = True`` to get the same on the default site.
+    As the default site: ``"django_totp_native.admin_apps.OTPAdminConfig"`` in
+    INSTALLED_APPS instead of ``"django.contrib.admin"``. As a second site:
+    ``OTPAdminSite(name="secure_admin")`` and its ``urls`` in the URLconf.
     """
-
-
-class _SettingControlledOTPMixin(OTPAdminSiteMixin):
-    def otp_required(self) -> bool:
-        return conf.ADMIN_REQUIRE_OTP
-
-
-def patch_default_site(site=None) -> bool:
-    """Give the default admin site the code step, switched by TOTP_ADMIN_REQUIRE_OTP.
-
-    The setting is read on every request, so it can be turned on and off (and
-    override_settings works); while it is off the site behaves exactly as before.
-    """
-    site = site or admin.site
-    site_class = site.__class__  # the real class, also through the lazy default site
-    if issubclass(site_class, OTPAdminSiteMixin):
-        return False
-    site.__class__ = type(f"{site_class.__name__}WithOTP", (_SettingControlledOTPMixin, site_class), {})
-    return True

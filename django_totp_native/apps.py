@@ -3,6 +3,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from .compat import face
+
 
 class DjangoTotpNativeConfig(AppConfig):
     name = "django_totp_native"
@@ -14,10 +16,7 @@ class DjangoTotpNativeConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the system checks)
 
 
-def __getattr__(name):
-    # django-totp's name for the app config. Served lazily rather than bound as a second
-    # class name, because Django picks an app's config automatically only when apps.py
-    # shows exactly one AppConfig subclass.
-    if name == "DjangoTotpConfig":
-        return DjangoTotpNativeConfig
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# django-totp's name DjangoTotpConfig stays reachable here, its path; compat.apps serves it
+# (lazily: Django picks an app's config automatically only when apps.py shows exactly one
+# AppConfig subclass).
+__getattr__ = face(__name__)

@@ -3,7 +3,9 @@
 Ids are stable: E001 key missing, E002 key invalid, E003 TOTP parameters invalid,
 W001 default token salt (deploy), W002-W004 parameters authenticator apps ignore,
 W005 step-up off (deploy), E004 invalid throttling settings, W006 a cache that does not
-share counters between workers (deploy).
+share counters between workers (deploy), E005 TOTP_ADMIN_REQUIRE_OTP on while the default
+admin site asks no code, W007 TOTP_ADMIN_REQUIRE_OTP set (it no longer does anything),
+W008 a default admin site without a code step (deploy).
 """
 
 from django.core import checks
@@ -163,5 +165,78 @@ def check_throttle_cache(app_configs=None, **kwargs):
             hint="The throttles, the per-account password limit and the recovery e-mail limits count in "
             "the default cache; use Redis or Memcached shared by every worker.",
             id="django_totp_native.W006",
+        )
+    ]
+
+
+# The admin ----------------------------------------------------------------------------------
+
+#: The default admin sites that ask users with 2FA for a code: this app's, and django-otp's.
+_OTP_SITE_CLASSES = ("django_totp_native.admin_site.OTPAdminSiteMixin", "django_otp.admin.OTPAdminSite")
+
+
+def _default_admin_site():
+    """The default admin site's class, or None without django.contrib.admin."""
+    from django.apps import apps
+
+    if not apps.is_installed("django.contrib.admin"):
+        return None
+    from django.contrib import admin
+
+    return admin.site.__class__  # the lazy default site's real class
+
+
+def _default_site_asks_for_a_code(site_class) -> bool:
+    # By name: importing django-otp's admin needs django-otp installed.
+    return any(f"{cls.__module__}.{cls.__qualname__}" in _OTP_SITE_CLASSES for cls in site_class.__mro__)
+
+
+_USE_OTP_ADMIN_CONFIG = (
+    'Put "django_totp_native.admin_apps.OTPAdminConfig" in INSTALLED_APPS instead of '
+    '"django.contrib.admin" (or use django_totp_native.admin.OTPAdminSite as a second site).'
+)
+
+
+@checks.register(checks.Tags.security)
+def check_admin_require_otp(app_configs=None, **kwargs):
+    """TOTP_ADMIN_REQUIRE_OTP used to give the default admin site the code step on import;
+    the app no longer changes any site, so a project that relied on it would lose the code
+    step without a word. An error while it asks for what no longer happens, a warning
+    while it is merely left over."""
+    from django.conf import settings
+
+    if not hasattr(settings, "TOTP_ADMIN_REQUIRE_OTP"):
+        return []
+    site_class = _default_admin_site()
+    if conf.ADMIN_REQUIRE_OTP and site_class is not None and not _default_site_asks_for_a_code(site_class):
+        return [
+            checks.Error(
+                "TOTP_ADMIN_REQUIRE_OTP = True no longer changes the default admin site, and it "
+                f"({site_class.__qualname__}) does not ask users with 2FA for a code.",
+                hint=_USE_OTP_ADMIN_CONFIG + " Then remove TOTP_ADMIN_REQUIRE_OTP.",
+                id="django_totp_native.E005",
+            )
+        ]
+    return [
+        checks.Warning(
+            "TOTP_ADMIN_REQUIRE_OTP no longer does anything.",
+            hint="Remove it: the admin asks for the code when its site is OTPAdminSite "
+            "(django_totp_native.admin_apps.OTPAdminConfig).",
+            id="django_totp_native.W007",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_admin_site(app_configs=None, **kwargs):
+    site_class = _default_admin_site()
+    if site_class is None or _default_site_asks_for_a_code(site_class):
+        return []
+    return [
+        checks.Warning(
+            f"The default admin site ({site_class.__qualname__}) logs staff with 2FA in with the "
+            "password alone and does not limit password guesses per account.",
+            hint=_USE_OTP_ADMIN_CONFIG,
+            id="django_totp_native.W008",
         )
     ]

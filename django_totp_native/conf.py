@@ -139,14 +139,16 @@ class TotpSettings:
 
     @property
     def ADMIN_REQUIRE_OTP(self) -> bool:
-        """The default admin site asks staff with 2FA for a code after the password and sends
-        staff required to enroll to enrollment (TOTP_ADMIN_REQUIRE_OTP, default False)."""
+        """Deprecated (TOTP_ADMIN_REQUIRE_OTP, default False): it used to give the default
+        admin site the code step on import. No site reads it now; the system checks E005
+        and W007 tell a project that sets it to use ``admin_apps.OTPAdminConfig``."""
         return bool(self._get("TOTP_ADMIN_REQUIRE_OTP", False))
 
     @property
     def ADMIN_PATCH_USER_ADMIN(self) -> bool:
-        """Re-register Django's default UserAdmin with the 2FA columns, filter and actions
-        (TOTP_ADMIN_PATCH_USER_ADMIN, default True; read when the admin is loaded)."""
+        """With ``admin_apps.OTPAdminConfig``: re-register a user model that uses Django's
+        stock UserAdmin with the 2FA columns, filter and actions (TOTP_ADMIN_PATCH_USER_ADMIN,
+        default True; read when the admin is loaded)."""
         return bool(self._get("TOTP_ADMIN_PATCH_USER_ADMIN", True))
 
     @property

@@ -1,5 +1,3 @@
-"""URL-safe encoding of user primary keys for recovery links (django-totp compatible)."""
+"""django-totp's ``email_utils``, at its path; the code is in ``compat/email_utils.py``."""
 
-from .services.recovery import decode_uid, encode_uid
-
-__all__ = ["encode_uid", "decode_uid"]
+from .compat.email_utils import *  # noqa: F401,F403

@@ -10,14 +10,13 @@ from rest_framework.response import Response
 from rest_framework_simplejwt import views as simplejwt_views
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
-from . import signals
+from .drf import DetailErrorsMixin
 from .jwt_tokens import tokens_for
 from .openapi import EMPTY_OBJECT, TokenPairSerializer, errors, extend_schema, extend_schema_view, login_response
 from .serializers import JWT2FAVerifySerializer, jwt_create_serializer_class
 from .services import challenges, enrollment_tokens, management
 from .services import throttling
 from .throttle import TotpAnonThrottle, TotpUserThrottle
-from .views import DetailErrorsMixin
 
 
 class JWTCreateView(DetailErrorsMixin, GenericAPIView):
@@ -54,7 +53,7 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
         token = challenges.issue_if_enabled(user)
         if token is not None:
             return Response({"is_totp_enabled": True, "totp_challenge_token": token}, status=status.HTTP_200_OK)
-        state = management.second_factor_state(user)
+        state = management.enforcement_of(user)
         if state.must_enroll:
             # An administrator requires 2FA and there is none yet: the password earns only
             # a token that the enrollment endpoints accept (Authorization: TOTP-Enrollment).
@@ -66,7 +65,7 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
                 },
                 status=status.HTTP_200_OK,
             )
-        signals.non_totp_login_succeeded.send_robust(sender=self.__class__, request=request, user=user)
+        challenges.signed_in_without_second_factor(user, request=request, sender=self.__class__)
         return Response({"is_totp_enabled": False, **tokens_for(user, second_factor=False)}, status=status.HTTP_200_OK)
 
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext, gettext_lazy as _
 
+from .compat import face
+
 
 class SecondFactorState(models.Model):
     """What a user's second factor knows across all of their devices, whatever their kind.
@@ -183,11 +185,5 @@ class TotpRequirement(models.Model):
         return gettext("Two-factor authentication required")
 
 
-def __getattr__(name):
-    # django-totp's module constant, read from the settings on every access so that
-    # override_settings applies (PEP 562) instead of being frozen at import.
-    if name == "MAX_BACKUP_CODES":
-        from .conf import conf
-
-        return conf.MAX_BACKUP_CODES
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# django-totp's MAX_BACKUP_CODES stays reachable here, its path; compat.models serves it.
+__getattr__ = face(__name__)

@@ -1,8 +1,3 @@
-"""django-totp compatible QR rendering: an SVG document, drawn by the native core."""
+"""django-totp's ``qrsvg``, at its path; the code is in ``compat/qrsvg.py``."""
 
-from . import core
-
-
-def render_qr_code_svg(data: str) -> str:
-    """An SVG image of ``data`` as a QR code (one path, opaque background, byte-exact data)."""
-    return core.qr_svg(data)
+from .compat.qrsvg import *  # noqa: F401,F403

@@ -4,6 +4,8 @@ from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 from rest_framework import serializers
 
+from .compat import face
+
 
 class StrictCharField(serializers.CharField):
     """A CharField that accepts only JSON strings (no numbers or booleans coerced to text)."""
@@ -99,9 +101,6 @@ class TotpRecoveryConfirmSerializer(serializers.Serializer):
     password = StrictCharField(write_only=True, max_length=4096, trim_whitespace=False)
 
 
-# Kept under django-totp's name as well.
-TotpRecoverySerializer = TotpRecoveryConfirmSerializer
-
 _login_serializers: dict = {}
 
 
@@ -119,10 +118,6 @@ def jwt_create_serializer_class(username_field: str):
     return cls
 
 
-def __getattr__(name):
-    # django-totp's login serializer, built for the current user model's USERNAME_FIELD.
-    if name == "JWTCreateSerializer":
-        from django.contrib.auth import get_user_model
-
-        return jwt_create_serializer_class(get_user_model().USERNAME_FIELD)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# django-totp's JWTCreateSerializer and TotpRecoverySerializer stay reachable here;
+# compat.serializers has them.
+__getattr__ = face(__name__)

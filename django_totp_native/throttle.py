@@ -8,6 +8,7 @@ REMOTE_ADDR unless TOTP_NUM_PROXIES trusts proxies, never a client-chosen X-Forw
 from django.core.exceptions import ValidationError
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from .compat import face
 from .conf import conf
 from .services import throttling
 
@@ -34,10 +35,6 @@ class TotpAnonThrottle(_ClientAddressMixin, AnonRateThrottle):
 
     def get_rate(self):
         return conf.THROTTLE_RATE
-
-
-class TotpThrottle(TotpUserThrottle):
-    """Deprecated alias of TotpUserThrottle, kept because django-totp still exports it."""
 
 
 def throttle_wait(request):
@@ -104,25 +101,5 @@ class PasswordStepLimitMixin:
         return response
 
 
-def limit_password_step(request, login_view, refused):
-    """The per-account limit around a login view this app does not control (the stock
-    admin login): ``refused(wait)`` answers instead of ``login_view()`` while the login
-    name typed is over the limit; a login that signs the user in does not count."""
-    if request.method != "POST":
-        return login_view()
-    attempt = throttling.begin_password_attempt(request, request.POST.get("username", ""))
-    if attempt.refused:
-        return refused(attempt.retry_after)
-    user_before = getattr(request, "user", None)
-    response = login_view()
-    user_after = getattr(request, "user", None)
-    if user_after is not user_before and getattr(user_after, "is_authenticated", False):
-        attempt.succeeded()
-    return response
-
-
-def __getattr__(name):
-    # django-totp's module constant, read on every access (override_settings applies).
-    if name == "THROTTLE_RATE":
-        return conf.THROTTLE_RATE
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# django-totp's TotpThrottle and THROTTLE_RATE stay reachable here; compat.throttle has them.
+__getattr__ = face(__name__)

@@ -7,12 +7,13 @@ from django.views.decorators.debug import sensitive_variables
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from .compat import face
 from .conf import conf
+from .drf import DetailErrorsMixin
 from .openapi import (
     RecoverySentSerializer,
     StepUpRequestSerializer,
@@ -31,56 +32,13 @@ from .serializers import (
     TotpRecoveryRequestSerializer,
 )
 from .services import devices, management, recovery, sessions, verification
-from .services.errors import InvalidCode, LockedOut, TotpError
+from .services.errors import InvalidCode
 from .throttle import TotpAnonThrottle, TotpUserThrottle
 
 logger = logging.getLogger("django_totp_native")
 
 RECOVERY_SENT = _("If an account with that email exists and has TOTP enabled, a recovery email has been sent.")
 STEP_UP_REQUIRED = _("A current TOTP code (otp_code) or a backup code (backup_code) is required for this change.")
-
-
-def _first_message(data):
-    if isinstance(data, dict):
-        for value in data.values():
-            message = _first_message(value)
-            if message:
-                return message
-        return None
-    if isinstance(data, (list, tuple)):
-        for value in data:
-            message = _first_message(value)
-            if message:
-                return message
-        return None
-    return str(data) if data else None
-
-
-class DetailErrorsMixin:
-    """Every error answer has a "detail" string (field errors are kept alongside it)."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, RecursionError):
-            # The JSON parser recursed out of stack on absurdly nested input.
-            exc = ParseError(gettext("JSON parse error - the request body is nested too deeply."))
-        if isinstance(exc, LockedOut):
-            headers = {}
-            if exc.retry_after is not None:
-                headers["Retry-After"] = str(int(exc.retry_after) + 1)
-            return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
-        if isinstance(exc, TotpError):
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        response = super().handle_exception(exc)
-        if response is not None and response.status_code >= 400:
-            if isinstance(response.data, dict) and "detail" not in response.data:
-                response.data["detail"] = _first_message(response.data) or gettext("Invalid request.")
-            elif isinstance(response.data, list):
-                response.data = {"detail": _first_message(response.data) or gettext("Invalid request.")}
-            if isinstance(exc, PermissionDenied) and isinstance(response.data, dict):
-                # A stable, machine-readable reason next to the human one.
-                codes = exc.get_codes()
-                response.data.setdefault("code", codes if isinstance(codes, str) else exc.default_code)
-        return response
 
 
 def _body(request) -> dict:
@@ -252,11 +210,6 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def __getattr__(name):
-    # django-totp keeps its JWT login views in this module; here they live in jwt_views,
-    # which needs SimpleJWT (the [jwt] extra), so they are imported only when asked for.
-    if name in ("JWTCreateView", "JWTTOTP2FAVerifyView"):
-        from . import jwt_views
-
-        return getattr(jwt_views, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# django-totp's views.JWTCreateView / JWTTOTP2FAVerifyView stay reachable here, through
+# compat.views (they live in jwt_views, which needs SimpleJWT, so this module never imports it).
+__getattr__ = face(__name__)

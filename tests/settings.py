@@ -28,11 +28,16 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    # The admin with the code step, as a project opts in to it (instead of "django.contrib.admin").
+    "django_totp_native.admin_apps.OTPAdminConfig",
     # The browser tests' live server serves the admin's CSS and JS through it.
     "django.contrib.staticfiles",
     "rest_framework",
     "django_totp_native",
+    # django-otp's admin site beside ours (test_admin_beside_django_otp.py), with its static
+    # tokens to log in there.
+    "django_otp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [

@@ -1,20 +1,18 @@
 """Admin of django_totp_native: device lists without secrets, per-user 2FA management in the
 User admin, and an OTP-protected admin login.
 
-Imported by the admin's autodiscovery. On import it
+Imported by the admin's autodiscovery, it registers the TOTP device, backup code and
+requirement admins (read-only) on the default site, and nothing else: the site and the
+User admin stay the project's. The rest is opt-in, as django-otp leaves it to the project:
 
-- registers the TOTP device, backup code and requirement admins (read-only);
-- re-registers the user model with ``UserTotpAdminMixin`` when it uses Django's stock
-  ``UserAdmin`` (``TOTP_ADMIN_PATCH_USER_ADMIN = False`` turns that off);
-- gives the default admin site the code step, active while ``TOTP_ADMIN_REQUIRE_OTP``.
+- the code step: ``OTPAdminSite`` (``"django_totp_native.admin_apps.OTPAdminConfig"``
+  in INSTALLED_APPS makes it the default site), or ``OTPAdminSiteMixin`` on a site class;
+- the 2FA column, filter, actions and page in the User admin: ``UserTotpAdminMixin`` on
+  the project's UserAdmin, or ``patch_default_user_admin()`` for Django's stock one
+  (``OTPAdminConfig`` calls it unless ``TOTP_ADMIN_PATCH_USER_ADMIN = False``).
 """
 
-# Make sure django.contrib.auth registered its UserAdmin before we look for it, whatever
-# the order of INSTALLED_APPS.
-import django.contrib.auth.admin  # noqa: F401
-
-from ..admin_site import OTPAdminSite, OTPAdminSiteMixin, patch_default_site
-from ..conf import conf
+from ..admin_site import OTPAdminSite, OTPAdminSiteMixin
 from .devices import BackupCodeAdmin, BackupCodeInline, TotpAdmin, TotpRequirementAdmin
 from .users import TotpStatusFilter, UserTotpAdminMixin, patch_default_user_admin
 
@@ -27,10 +25,5 @@ __all__ = [
     "TotpRequirementAdmin",
     "TotpStatusFilter",
     "UserTotpAdminMixin",
-    "patch_default_site",
     "patch_default_user_admin",
 ]
-
-if conf.ADMIN_PATCH_USER_ADMIN:
-    patch_default_user_admin()
-patch_default_site()

@@ -1,77 +1,16 @@
-"""The administrator operations on users' 2FA, each logged (LogEntry) and signalled."""
+"""Running the administrator operations on users' 2FA (``services.management.OPERATIONS``)
+from the admin: each change logged (LogEntry) and signalled, the staff member told."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext
 
 from ..services import management
-
-
-@dataclass(frozen=True)
-class OperationMessages:
-    """What the administrator is told; the change itself is management.OPERATIONS[name]."""
-
-    done: str  # ngettext_lazy(..., "count"): "%(count)d user ..." / "%(count)d users ..."
-    unchanged: str
-
-
-OPERATIONS = {
-    "require": OperationMessages(
-        done=ngettext_lazy(
-            "Two-factor authentication is now required for %(count)d user.",
-            "Two-factor authentication is now required for %(count)d users.",
-            "count",
-        ),
-        unchanged=ngettext_lazy(
-            "%(count)d user was already required to use two-factor authentication.",
-            "%(count)d users were already required to use two-factor authentication.",
-            "count",
-        ),
-    ),
-    "unrequire": OperationMessages(
-        done=ngettext_lazy(
-            "Two-factor authentication is no longer required for %(count)d user.",
-            "Two-factor authentication is no longer required for %(count)d users.",
-            "count",
-        ),
-        unchanged=ngettext_lazy(
-            "%(count)d user was not required to use two-factor authentication.",
-            "%(count)d users were not required to use two-factor authentication.",
-            "count",
-        ),
-    ),
-    "reset": OperationMessages(
-        done=ngettext_lazy(
-            "Two-factor authentication was reset for %(count)d user.",
-            "Two-factor authentication was reset for %(count)d users.",
-            "count",
-        ),
-        unchanged=ngettext_lazy(
-            "%(count)d user had no two-factor device to reset.",
-            "%(count)d users had no two-factor device to reset.",
-            "count",
-        ),
-    ),
-    "unlock": OperationMessages(
-        done=ngettext_lazy(
-            "Two-factor authentication was unlocked for %(count)d user.",
-            "Two-factor authentication was unlocked for %(count)d users.",
-            "count",
-        ),
-        unchanged=ngettext_lazy(
-            "%(count)d user was not locked.",
-            "%(count)d users were not locked.",
-            "count",
-        ),
-    ),
-}
 
 
 def refuse_protected(modeladmin, request, protected) -> None:
@@ -103,18 +42,18 @@ def run_user_operation(modeladmin, request, users, name: str) -> int:
     if protected:
         refuse_protected(modeladmin, request, protected)
         return 0
-    texts = OPERATIONS[name]
+    operation = management.OPERATIONS[name]
     changed = unchanged = 0
     for user in users:
         if management.apply(name, user, actor=request.user, sender=type(modeladmin), request=request, via="admin"):
             changed += 1
-            modeladmin.log_change(request, user, management.OPERATIONS[name].log_message)
+            modeladmin.log_change(request, user, operation.log_message)
         else:
             unchanged += 1
     if changed:
-        modeladmin.message_user(request, texts.done % {"count": changed}, messages.SUCCESS)
+        modeladmin.message_user(request, operation.done % {"count": changed}, messages.SUCCESS)
     if unchanged:
-        modeladmin.message_user(request, texts.unchanged % {"count": unchanged}, messages.WARNING)
+        modeladmin.message_user(request, operation.unchanged % {"count": unchanged}, messages.WARNING)
     return changed
 
 

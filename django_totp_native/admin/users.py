@@ -17,7 +17,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from ..services import management
-from .actions import OPERATIONS, refuse_protected, run_user_operation
+from .actions import refuse_protected, run_user_operation
 
 STATE_LABELS = {
     management.NONE: _("none"),
@@ -194,7 +194,7 @@ class UserTotpAdminMixin:
             raise Http404(gettext("No such user."))
         if request.method == "POST":
             operation = request.POST.get("operation")
-            if operation not in OPERATIONS:
+            if operation not in management.OPERATIONS:
                 raise PermissionDenied
             run_user_operation(self, request, [obj], operation)
             return HttpResponseRedirect(request.path)
@@ -220,10 +220,13 @@ class UserTotpAdminMixin:
 
 
 def patch_default_user_admin(site=None) -> bool:
-    """Re-register the user model with the mixin if it uses Django's stock UserAdmin.
+    """Re-register the user model on ``site`` (default: the default admin site) with the
+    mixin if it uses Django's stock UserAdmin.
 
-    A project with its own UserAdmin is left alone (it adds UserTotpAdminMixin itself).
-    Returns True when the registration was replaced.
+    Never called on import: ``OTPAdminConfig`` calls it for the default site, a project
+    may call it (after ``django.contrib.auth.admin`` registered the user model). A project
+    with its own UserAdmin is left alone (it adds UserTotpAdminMixin itself). Returns True
+    when the registration was replaced.
     """
     from django.contrib.auth import get_user_model
     from django.contrib.auth.admin import UserAdmin

@@ -131,6 +131,14 @@ def complete_signed_in(user, *, otp_code: Optional[str] = None, backup_code: Opt
     return Login(user=user, device_proof=sessions.device_proof(verified))
 
 
+def signed_in_without_second_factor(user, *, request=None, sender=None) -> None:
+    """A front end signed ``user`` in with the password alone (the user has no 2FA): sends
+    ``non_totp_login_succeeded``, once per login, whichever front end it was."""
+    signals.non_totp_login_succeeded.send_robust(
+        sender=sender or signed_in_without_second_factor, request=request, user=user
+    )
+
+
 @sensitive_variables("token", "otp_code", "backup_code")
 def complete_login(token, *, otp_code: Optional[str] = None, backup_code: Optional[str] = None):
     """``complete`` returning the user only (the django-totp-shaped entry point)."""

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import router, transaction
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import ngettext_lazy
 
 from .. import signals
 from ..conf import conf
@@ -159,15 +160,21 @@ def users_with_2fa(queryset: QuerySet) -> QuerySet:
 
 
 @dataclass(frozen=True)
-class SecondFactorState:
+class Enforcement:
+    """What a login flow must do about a user's second factor (not to be confused with
+    ``models.SecondFactorState``, the per-user attempt state)."""
+
+    #: The user has a confirmed device: the password alone does not sign them in.
     enabled: bool
+    #: An administrator required 2FA and there is no confirmed device: enrollment first.
     must_enroll: bool
 
 
-def second_factor_state(user) -> SecondFactorState:
-    """For login flows: does the user have 2FA, and must they enroll first? One query."""
-    if user is None or user.pk is None:
-        return SecondFactorState(enabled=False, must_enroll=False)
+def enforcement_of(user) -> Enforcement:
+    """For login flows and the middleware: does the user have 2FA, and must they enroll
+    first? One query."""
+    if user is None or getattr(user, "pk", None) is None:
+        return Enforcement(enabled=False, must_enroll=False)
     row = (
         get_user_model()
         ._default_manager.filter(pk=user.pk)
@@ -179,13 +186,17 @@ def second_factor_state(user) -> SecondFactorState:
         .first()
     )
     if row is None:
-        return SecondFactorState(enabled=False, must_enroll=False)
-    return SecondFactorState(enabled=row["_enabled"], must_enroll=row["_required"] and not row["_enabled"])
+        return Enforcement(enabled=False, must_enroll=False)
+    return Enforcement(enabled=row["_enabled"], must_enroll=row["_required"] and not row["_enabled"])
+
+
+#: The name this function had before issue 17 (README, "For custom code", until then).
+second_factor_state = enforcement_of
 
 
 def must_enroll(user) -> bool:
     """True when an administrator required 2FA for the user and they have no confirmed device."""
-    return second_factor_state(user).must_enroll
+    return enforcement_of(user).must_enroll
 
 
 def is_required(user) -> bool:
@@ -248,7 +259,11 @@ def unlock(user, *, request=None, sender=None) -> bool:
 
 @dataclass(frozen=True)
 class Operation:
-    """A change an administrator makes to a user's 2FA, with what announces it."""
+    """A change an administrator makes to a user's 2FA, with what announces it.
+
+    The one table of these (``OPERATIONS``) serves the admin's actions and per-user page
+    and the ``totp_*`` commands.
+    """
 
     name: str
     #: (user, actor, request, sender) -> bool: True when something changed. The service it
@@ -256,6 +271,10 @@ class Operation:
     run: Callable
     #: English, like Django's own admin log entries; also the logger's message.
     log_message: str
+    #: What the admin tells the staff member, for ``count`` users changed / left as they were
+    #: (``ngettext_lazy(..., "count")``, formatted with ``{"count": n}``).
+    done: str
+    unchanged: str
 
 
 OPERATIONS = {
@@ -265,21 +284,61 @@ OPERATIONS = {
             name="require",
             run=lambda user, actor, request, sender: require(user, by=actor, request=request, sender=sender),
             log_message="Required two-factor authentication.",
+            done=ngettext_lazy(
+                "Two-factor authentication is now required for %(count)d user.",
+                "Two-factor authentication is now required for %(count)d users.",
+                "count",
+            ),
+            unchanged=ngettext_lazy(
+                "%(count)d user was already required to use two-factor authentication.",
+                "%(count)d users were already required to use two-factor authentication.",
+                "count",
+            ),
         ),
         Operation(
             name="unrequire",
             run=lambda user, actor, request, sender: unrequire(user, request=request, sender=sender),
             log_message="Stopped requiring two-factor authentication.",
+            done=ngettext_lazy(
+                "Two-factor authentication is no longer required for %(count)d user.",
+                "Two-factor authentication is no longer required for %(count)d users.",
+                "count",
+            ),
+            unchanged=ngettext_lazy(
+                "%(count)d user was not required to use two-factor authentication.",
+                "%(count)d users were not required to use two-factor authentication.",
+                "count",
+            ),
         ),
         Operation(
             name="reset",
             run=lambda user, actor, request, sender: reset(user, request=request, sender=sender),
             log_message="Reset two-factor authentication: device and backup codes removed.",
+            done=ngettext_lazy(
+                "Two-factor authentication was reset for %(count)d user.",
+                "Two-factor authentication was reset for %(count)d users.",
+                "count",
+            ),
+            unchanged=ngettext_lazy(
+                "%(count)d user had no two-factor device to reset.",
+                "%(count)d users had no two-factor device to reset.",
+                "count",
+            ),
         ),
         Operation(
             name="unlock",
             run=lambda user, actor, request, sender: unlock(user, request=request, sender=sender),
             log_message="Unlocked two-factor authentication: failed attempts and backoff cleared.",
+            done=ngettext_lazy(
+                "Two-factor authentication was unlocked for %(count)d user.",
+                "Two-factor authentication was unlocked for %(count)d users.",
+                "count",
+            ),
+            unchanged=ngettext_lazy(
+                "%(count)d user was not locked.",
+                "%(count)d users were not locked.",
+                "count",
+            ),
         ),
     )
 }

@@ -83,7 +83,7 @@ def request_link(request, email) -> None:
     """Send a recovery link to the account with this e-mail, if there is one with 2FA on and
     the per-account and per-address limits allow. The caller answers the same either way,
     so nothing here may reveal the account: a failing mail server is logged, not raised."""
-    from ..email import TotpRecoveryEmail
+    from ..compat.email import TotpRecoveryEmail
 
     user = find_recoverable_user(email)
     if user is None or not throttling.allow_recovery_email(request, user):
@@ -99,7 +99,7 @@ def recover(uid, token, password, *, request=None, sender=None):
     """Use a recovery link: with the right current password, 2FA is turned off. Sends
     ``totp_recovery_succeeded`` then ``totp_disabled`` and e-mails the user that 2FA is
     off. Returns the user, or None when 2FA was off already; raises RecoveryError."""
-    from ..email import TotpDisabledEmail
+    from ..compat.email import TotpDisabledEmail
 
     user = check_link(uid, token, password)
     try:

@@ -1,6 +1,7 @@
-"""Proof that a login passed the second factor: the session mark and the JWT claim.
+"""Proof that a login passed the second factor (the session mark and the JWT claim), and the
+session's record of a login waiting for its code.
 
-Both are bound to the user's confirmed device (its primary key and confirmation time),
+Both proofs are bound to the user's confirmed device (its primary key and confirmation time),
 so disabling 2FA, an administrator's reset or an e-mail recovery — each deletes the
 device — ends the verified state of every older session and refresh token at once,
 also when the user enrolls again later. The session mark is bound to the password too.
@@ -8,9 +9,12 @@ also when the user enrolls again later. The session mark is bound to the passwor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
+from django.contrib import auth
 from django.utils.crypto import constant_time_compare
+from django.views.decorators.debug import sensitive_variables
 
 from ..models import Totp
 
@@ -19,6 +23,9 @@ from ..models import Totp
 SESSION_KEY = "_totp_verified"
 #: JWT claim holding the device proof in tokens issued after the second factor.
 TOKEN_CLAIM = "totp_device"
+#: Session key of a login that passed the password and waits for the second factor, the
+#: same for the session pages and every OTP admin site (see ``start_pending_login``).
+PENDING_LOGIN_KEY = "_totp_pending_login"
 
 
 def device_proof(device: Optional[Totp]) -> Optional[str]:
@@ -84,3 +91,69 @@ def clear_session_verified(request) -> None:
     session = getattr(request, "session", None)
     if session is not None:
         session.pop(SESSION_KEY, None)
+
+
+# A login between the password and the code -------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    """What the session keeps of a login that passed the password and waits for the code."""
+
+    #: The challenge token (``challenges.issue``): kept in the session, never shown to the
+    #: browser; it names the user and is spent by the login it completes.
+    token: str
+    #: The authentication backend that accepted the password (``login()`` needs it).
+    backend: Optional[str]
+    #: The login name, to show on the code page.
+    username: str
+    #: Where to go once signed in; the front end checked it and checks it again when used.
+    next: str
+
+
+@sensitive_variables()
+def start_pending_login(request, user, *, backend: Optional[str], next_url: str = "") -> None:
+    """Record in the session that ``user`` passed the password and must give a code next.
+
+    The session is not signed in: ``sign_in`` does that once the code passed. A new
+    password step replaces a pending login of this session.
+    """
+    from . import challenges  # challenges imports this module (device_proof)
+
+    request.session[PENDING_LOGIN_KEY] = {
+        "token": challenges.issue(user),
+        "backend": backend,
+        "username": user.get_username(),
+        "next": next_url or "",
+    }
+
+
+@sensitive_variables()
+def pending_login(request) -> Optional[PendingLogin]:
+    """The session's pending login, or None (also for a value this module did not write)."""
+    stored = request.session.get(PENDING_LOGIN_KEY)
+    if not isinstance(stored, dict) or not isinstance(stored.get("token"), str):
+        return None
+
+    def text(name) -> str:
+        value = stored.get(name)
+        return value if isinstance(value, str) else ""
+
+    return PendingLogin(token=stored["token"], backend=text("backend") or None, username=text("username"),
+                        next=text("next"))
+
+
+def end_pending_login(request) -> None:
+    """Forget the session's pending login (completed, cancelled, expired or recovered)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(PENDING_LOGIN_KEY, None)
+
+
+def sign_in(request, login, *, backend: Optional[str]) -> None:
+    """Sign ``login.user`` (a ``challenges.Login``) in to this session as verified: the
+    pending login ends, ``login()`` cycles the session key (session fixation) and the
+    verified mark goes into the session the user keeps."""
+    end_pending_login(request)
+    auth.login(request, login.user, backend=backend)
+    mark_session_verified(request, login.user, login.device_proof)

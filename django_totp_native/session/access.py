@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlencode
 
@@ -12,27 +11,10 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
-from ..services import devices, sessions
+from ..services import management, sessions
 
 #: URL namespace of the session pages (django_totp_native/urls/session.py).
 NAMESPACE = "django_totp_native"
-
-
-@dataclass(frozen=True)
-class SecondFactorState:
-    enabled: bool
-    must_enroll: bool
-
-
-def second_factor_state(user) -> SecondFactorState:
-    """Does the user have a confirmed device, and did an administrator require 2FA they lack?"""
-    from ..services import management  # the admin's "require 2FA" lives there
-
-    state_of = getattr(management, "second_factor_state", None)
-    if state_of is not None:
-        state = state_of(user)
-        return SecondFactorState(enabled=bool(state.enabled), must_enroll=bool(state.must_enroll))
-    return SecondFactorState(enabled=devices.is_enabled(user), must_enroll=False)
 
 
 def is_verified(request) -> bool:
@@ -73,7 +55,7 @@ def second_factor_redirect(
     path = request.get_full_path()
     if not user.is_authenticated:
         return redirect_to_login(path, resolve_url(login_url or settings.LOGIN_URL), redirect_field_name)
-    state = second_factor_state(user)
+    state = management.enforcement_of(user)
     if state.must_enroll:
         return redirect(enroll_url(path))
     if is_verified(request):

@@ -9,16 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ..conf import conf
 from ..services.verification import split_code
+from ..widgets import CodeInput
 
 #: Longest input accepted; a code or backup code is far shorter.
 MAX_INPUT = 128
-
-
-class CodeInput(forms.TextInput):
-    """A text input that never renders a submitted value: a rejected code is not echoed back."""
-
-    def format_value(self, value):
-        return None
 
 
 class AccessibleForm(forms.Form):

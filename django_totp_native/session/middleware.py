@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import SimpleLazyObject
 
+from ..services import management
 from . import access
 
 
@@ -51,7 +52,7 @@ class OTPMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not request.user.is_authenticated or self._is_exempt(request, view_func):
             return None
-        if not access.second_factor_state(request.user).must_enroll:
+        if not management.enforcement_of(request.user).must_enroll:
             return None
         return access.redirect(access.enroll_url(request.get_full_path()))
 

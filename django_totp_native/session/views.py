@@ -14,7 +14,7 @@ from typing import Optional
 from urllib.parse import quote
 
 from django.conf import settings
-from django.contrib import auth, messages
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
@@ -30,8 +30,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from .. import signals
-from ..services import challenges, devices, provisioning, recovery, sessions, verification
+from ..services import challenges, devices, management, provisioning, recovery, sessions, verification
 from ..services.errors import AlreadyConfirmed, AlreadyEnrolled, InvalidChallenge, InvalidCode, LockedOut, NotEnrolled
 from ..throttle import PasswordStepLimitMixin
 from . import access
@@ -40,8 +39,6 @@ from .forms import CodeForm, ConfirmChangeForm, RecoveryConfirmForm, RecoveryReq
 
 logger = logging.getLogger("django_totp_native")
 
-#: Session key of a login that passed the password and waits for the code.
-PENDING_LOGIN_KEY = "_totp_pending_login"
 #: Session key of the pending device this session's enrollment page shows (its pk only):
 #: a pending key is shown to the one session that started it.
 PENDING_DEVICE_KEY = "_totp_pending_device"
@@ -104,8 +101,6 @@ def _show_new_codes(request, codes: list[str], next_url: str):
 
 
 def _status(user) -> dict:
-    from ..services import management
-
     status = management.status_of(user)
     return {
         "state": status.state,
@@ -133,24 +128,17 @@ class LoginView(PasswordStepLimitMixin, auth_views.LoginView):
     @sensitive_variables()
     def form_valid(self, form):
         user = form.get_user()
-        state = access.second_factor_state(user)
+        state = management.enforcement_of(user)
         if state.enabled:
-            self.request.session[PENDING_LOGIN_KEY] = {
-                "token": challenges.issue(user),
-                "next": self.get_redirect_url(),
-                "backend": getattr(user, "backend", None),
-            }
+            sessions.start_pending_login(
+                self.request, user, backend=getattr(user, "backend", None), next_url=self.get_redirect_url()
+            )
             return HttpResponseRedirect(_url("verify"))
         response = super().form_valid(form)
-        signals.non_totp_login_succeeded.send_robust(sender=self.__class__, request=self.request, user=user)
+        challenges.signed_in_without_second_factor(user, request=self.request, sender=self.__class__)
         if state.must_enroll:
             return HttpResponseRedirect(access.enroll_url(self.get_success_url()))
         return response
-
-
-def _pending_login(request) -> Optional[dict]:
-    pending = request.session.get(PENDING_LOGIN_KEY)
-    return pending if isinstance(pending, dict) and isinstance(pending.get("token"), str) else None
 
 
 @method_decorator([sensitive_post_parameters("code"), csrf_protect, never_cache], name="dispatch")
@@ -160,7 +148,7 @@ class VerifyView(View):
     template_name = "django_totp_native/verify.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.pending = _pending_login(request)
+        self.pending = sessions.pending_login(request)
         if self.pending is None:
             if not request.user.is_authenticated:
                 return redirect(access.with_next(resolve_url(settings.LOGIN_URL), _next_from(request)))
@@ -182,7 +170,7 @@ class VerifyView(View):
         codes = {"otp_code": otp_code, "backup_code": backup_code, "request": request, "sender": self.__class__}
         try:
             if self.pending is not None:
-                login = challenges.complete(self.pending["token"], **codes)
+                login = challenges.complete(self.pending.token, **codes)
             else:
                 login = challenges.complete_signed_in(request.user, **codes)
         except InvalidCode:
@@ -192,23 +180,21 @@ class VerifyView(View):
             form.add_error(None, str(exc))
             return self.render(form)
         except (InvalidChallenge, NotEnrolled):
-            request.session.pop(PENDING_LOGIN_KEY, None)
+            sessions.end_pending_login(request)
             _notify(request, messages.WARNING, _("Your sign-in expired. Please enter your password again."))
-            next_url = safe_next(request, (self.pending or {}).get("next"))
+            next_url = safe_next(request, self.pending.next if self.pending is not None else "")
             return redirect(access.with_next(resolve_url(settings.LOGIN_URL), next_url))
-        return self.finish(login.user, login.device_proof, used_backup_code=backup_code is not None)
+        return self.finish(login, used_backup_code=backup_code is not None)
 
-    def finish(self, user, device_proof: str, *, used_backup_code: bool):
+    def finish(self, login, *, used_backup_code: bool):
         request = self.request
         if self.pending is not None:
-            next_url = safe_next(request, self.pending.get("next"))
-            request.session.pop(PENDING_LOGIN_KEY, None)
-            # login() cycles the session key (session fixation) before the mark is set.
-            auth.login(request, user, backend=self.pending.get("backend"))
+            next_url = safe_next(request, self.pending.next)
+            sessions.sign_in(request, login, backend=self.pending.backend)
         else:
             next_url = _next_from(request)
             request.session.cycle_key()
-        sessions.mark_session_verified(request, user, device_proof)
+            sessions.mark_session_verified(request, login.user, login.device_proof)
         if used_backup_code:
             _notify(
                 request,
@@ -231,7 +217,7 @@ class VerifyView(View):
 @never_cache
 def cancel_login(request):
     """Abandon a login waiting for its code."""
-    request.session.pop(PENDING_LOGIN_KEY, None)
+    sessions.end_pending_login(request)
     return redirect(resolve_url(settings.LOGIN_URL))
 
 
@@ -266,7 +252,7 @@ def _render_enroll(request, form, next_url: str, status: int = 200):
         "otpauth_uri": enrollment.otpauth_uri,
         "secret": secret,
         "secret_grouped": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-        "must_enroll": access.second_factor_state(request.user).must_enroll,
+        "must_enroll": management.enforcement_of(request.user).must_enroll,
     }
     return render(request, "django_totp_native/enroll.html", context, status=status)
 
@@ -498,5 +484,5 @@ class RecoveryConfirmView(View):
             return render(request, self.template_name, {"form": form})
         if user is None:  # 2FA was off already
             return render(request, self.template_name, {"done": True})
-        request.session.pop(PENDING_LOGIN_KEY, None)
+        sessions.end_pending_login(request)
         return render(request, self.template_name, {"done": True})

@@ -53,7 +53,9 @@ if _demo_host not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(_demo_host)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the OTP-protected login as its default site: staff with 2FA
+    # give a code after the password (and the User admin shows everyone's 2FA).
+    "django_totp_native.admin_apps.OTPAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -162,8 +164,6 @@ TOTP_TOKEN_SALT = os.environ.get("TOTP_TOKEN_SALT", "django-totp-native-example-
 TOTP_ISSUER = "django-totp-native demo"
 # Changing or removing 2FA needs a fresh code, on the pages and in the API.
 TOTP_REQUIRE_CODE_FOR_CHANGES = True
-# The admin asks staff with 2FA for a code after the password.
-TOTP_ADMIN_REQUIRE_OTP = True
 # Links in e-mails point to this server (DEMO_ADDR, so a demo on another port gets links
 # to that port; DEMO_DOMAIN overrides it, e.g. behind a proxy); the recovery link opens
 # the session page.

@@ -22,6 +22,6 @@ urlpatterns = [
     path("api/", include("django_totp_native.urls")),
     path("api/", include("django_totp_native.urls.recovery")),
     path("api/", include("django_totp_native.urls.jwt")),
-    # The admin, with the code step (TOTP_ADMIN_REQUIRE_OTP).
+    # The admin, with the code step (OTPAdminConfig in INSTALLED_APPS).
     path("admin/", admin.site.urls),
 ]

@@ -1,10 +1,14 @@
-"""OTP-protected admin login: password, then a TOTP or backup code, with the API's rules."""
+"""OTP-protected admin login: password, then a TOTP or backup code, with the API's rules.
+
+The test project opts in as a project does: ``admin_apps.OTPAdminConfig`` in INSTALLED_APPS
+makes OTPAdminSite its default site at /admin/ (tests/settings.py).
+"""
 
 import pytest
 from django.test import Client
 
+from django_totp_native.services.sessions import PENDING_LOGIN_KEY
 from django_totp_native import signals
-from django_totp_native.admin_site import PENDING_SESSION_KEY
 from django_totp_native.models import SecondFactorState, Totp, TotpRequirement
 from django_totp_native.services.sessions import SESSION_KEY as VERIFIED_KEY
 
@@ -17,8 +21,7 @@ LOGIN, OTP_STEP, INDEX = "/admin/login/", "/admin/login/two-factor/", "/admin/"
 
 
 @pytest.fixture(autouse=True)
-def _otp_admin(settings):
-    settings.TOTP_ADMIN_REQUIRE_OTP = True
+def _no_backoff(settings):
     settings.TOTP_BACKOFF_AFTER = 100  # lockout tests count failures without waiting
 
 
@@ -53,14 +56,26 @@ def test_staff_without_2fa_logs_in_with_password_as_before(client, staff):
 def test_wrong_password_is_refused_as_before(client, staff_2fa):
     response = password_step(client, password="wrong")
     assert response.status_code == 200 and b"Please enter the correct" in response.content
-    assert PENDING_SESSION_KEY not in client.session
+    assert PENDING_LOGIN_KEY not in client.session
 
 
-def test_setting_off_means_password_only(client, staff_2fa, settings):
-    settings.TOTP_ADMIN_REQUIRE_OTP = False
-    response = password_step(client)
-    assert response["Location"] == INDEX
-    assert can_open_admin(client)
+@pytest.mark.parametrize("value", [False, True])
+def test_the_deprecated_setting_does_not_turn_the_code_step_off(client, staff_2fa, settings, value):
+    """TOTP_ADMIN_REQUIRE_OTP used to switch the code step of a swapped-in default site; the
+    site a project opted in to asks for the code whatever it says (checks E005/W007 report it)."""
+    settings.TOTP_ADMIN_REQUIRE_OTP = value
+    assert password_step(client)["Location"] == OTP_STEP
+    assert not is_logged_in(client) and not can_open_admin(client)
+
+
+def test_djangos_own_site_beside_it_still_asks_for_the_password_only(client, staff_2fa, settings):
+    """A site of Django's own class (what a project that does not opt in has) is not changed
+    by the app: the password signs a user with 2FA in, as before."""
+    settings.ROOT_URLCONF = "tests.app.admin_urls"
+    response = password_step(client, next_url="/stock-admin/", login_url="/stock-admin/login/")
+    assert response["Location"] == "/stock-admin/"
+    assert is_logged_in(client) and PENDING_LOGIN_KEY not in client.session
+    assert can_open_admin(client, "/stock-admin/")
 
 
 def test_2fa_user_is_asked_for_the_code_and_not_logged_in_before(client, staff_2fa):
@@ -72,7 +87,7 @@ def test_2fa_user_is_asked_for_the_code_and_not_logged_in_before(client, staff_2
     assert page.status_code == 200
     html = page.content.decode()
     assert "staffer" in html and 'name="code"' in html and "csrfmiddlewaretoken" in html
-    assert client.session[PENDING_SESSION_KEY]["token"] not in html
+    assert client.session[PENDING_LOGIN_KEY]["token"] not in html
 
 
 def test_wrong_code_refused_right_code_accepted(client, staff_2fa):
@@ -86,7 +101,7 @@ def test_wrong_code_refused_right_code_accepted(client, staff_2fa):
     response = client.post(OTP_STEP, {"code": staff_2fa.code()})
     assert response.status_code == 302 and response["Location"] == INDEX
     assert is_logged_in(client) and VERIFIED_KEY in client.session
-    assert PENDING_SESSION_KEY not in client.session
+    assert PENDING_LOGIN_KEY not in client.session
     assert can_open_admin(client)
 
 
@@ -183,7 +198,7 @@ def test_code_step_without_password_step_goes_to_login(client, staff_2fa):
 def test_tampered_pending_login_starts_over(client, staff_2fa):
     password_step(client)
     session = client.session
-    session[PENDING_SESSION_KEY] = {**session[PENDING_SESSION_KEY], "token": "forged"}
+    session[PENDING_LOGIN_KEY] = {**session[PENDING_LOGIN_KEY], "token": "forged"}
     session.save()
     response = client.post(OTP_STEP, {"code": staff_2fa.code()})
     assert response["Location"] == LOGIN and not is_logged_in(client)
@@ -192,7 +207,7 @@ def test_tampered_pending_login_starts_over(client, staff_2fa):
 def test_cancel_forgets_the_pending_login(client, staff_2fa):
     password_step(client)
     assert client.post(OTP_STEP, {"cancel": "1"})["Location"] == LOGIN
-    assert PENDING_SESSION_KEY not in client.session
+    assert PENDING_LOGIN_KEY not in client.session
 
 
 def test_user_logged_in_elsewhere_with_password_only_must_add_the_code(client, staff_2fa):
@@ -263,8 +278,7 @@ def test_required_staff_without_enrollment_page_gets_a_clear_message(client, sta
     assert not can_open_admin(client)
 
 
-def test_otp_admin_site_requires_the_code_without_the_setting(client, staff_2fa, settings):
-    settings.TOTP_ADMIN_REQUIRE_OTP = False
+def test_otp_admin_site_as_a_second_site_requires_the_code(client, staff_2fa, settings):
     settings.ROOT_URLCONF = "tests.app.admin_urls"
     response = password_step(client, next_url="/otp-admin/", login_url="/otp-admin/login/")
     assert response["Location"] == "/otp-admin/login/two-factor/"

@@ -49,7 +49,6 @@ def _settings(settings):
     settings.LOGIN_URL = "django_totp_native:login"
     settings.LOGIN_REDIRECT_URL = "/"
     settings.TOTP_REQUIRE_CODE_FOR_CHANGES = True
-    settings.TOTP_ADMIN_REQUIRE_OTP = True
     settings.TOTP_BACKOFF_AFTER = 100  # a counted control never starts backoff
 
 

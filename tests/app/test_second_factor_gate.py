@@ -20,13 +20,15 @@ from django_totp_native import core
 from django_totp_native.models import BackupCode, Totp
 from django_totp_native.services import devices, enrollment_tokens, keys, management
 
-from . import urls as project_urls
+from . import stock_admin, urls as project_urls
 from .conftest import code_at, enroll
 
 # This module is also the URLconf of its tests: the test project's URLs plus the session
-# pages, so an attack can sign in the way a browser does.
+# pages, so an attack can sign in the way a browser does, and Django's own admin site (a
+# project that did not opt in to the OTP admin), whose login asks for the password only.
 urlpatterns = [
     *project_urls.urlpatterns,
+    *stock_admin.urlpatterns,
     path("account/2fa/", include("django_totp_native.urls.session")),
 ]
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
@@ -75,13 +77,14 @@ def jwt_login(api, username, code=None, backup_code=None):
 # Item 1: a password-only credential cannot touch the factor -----------------------------
 
 
-def test_stock_admin_login_session_cannot_mint_backup_codes_or_disable(enrolled, settings):
-    settings.TOTP_ADMIN_REQUIRE_OTP = False  # the default
+def test_stock_admin_login_session_cannot_mint_backup_codes_or_disable(enrolled):
     enrolled.user.is_staff = True
     enrolled.user.save()
     client = Client()
-    response = client.post("/admin/login/", {"username": "alice", "password": PASSWORD, "next": "/admin/"})
-    assert response.status_code == 302 and response["Location"] == "/admin/"
+    response = client.post(
+        "/stock-admin/login/", {"username": "alice", "password": PASSWORD, "next": "/stock-admin/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/stock-admin/"
     assert_refused_everywhere(client, enrolled)
     assert devices.is_enabled(enrolled.user)
 
@@ -404,17 +407,19 @@ def test_password_only_admin_session_cannot_reset_its_own_factor(enrolled):
     enrolled.user.is_staff = enrolled.user.is_superuser = True
     enrolled.user.save()
     client = Client()
-    client.post("/admin/login/", {"username": "alice", "password": PASSWORD, "next": "/admin/"})
+    login = client.post("/stock-admin/login/", {"username": "alice", "password": PASSWORD, "next": "/stock-admin/"})
+    assert login["Location"] == "/stock-admin/"  # signed in with the password alone
     action = {"action": "reset_totp", "_selected_action": [enrolled.user.pk], "post": "yes"}
-    client.post("/admin/auth/user/", action)
+    assert client.post("/stock-admin/auth/user/", action).status_code == 302
     assert devices.is_enabled(enrolled.user)
     for operation in ("reset", "unlock"):
-        assert client.post(f"/admin/auth/user/{enrolled.user.pk}/two-factor/", {"operation": operation}).status_code == 302
+        response = client.post(f"/stock-admin/auth/user/{enrolled.user.pk}/two-factor/", {"operation": operation})
+        assert response.status_code == 302
     assert devices.is_enabled(enrolled.user)
     device = Totp.objects.get(user=enrolled.user)
-    client.post(f"/admin/django_totp_native/totp/{device.pk}/delete/", {"post": "yes"})
+    client.post(f"/stock-admin/django_totp_native/totp/{device.pk}/delete/", {"post": "yes"})
     assert devices.is_enabled(enrolled.user)
     # After the code page, the same session may.
     assert client.post("/account/2fa/verify/", {"code": enrolled.code()}).status_code == 302
-    client.post("/admin/auth/user/", action)
+    client.post("/stock-admin/auth/user/", action)
     assert not devices.is_enabled(enrolled.user)

@@ -45,7 +45,7 @@ NOT_SECRET = {
     ("services.throttling", "begin_password_attempt", "digest"): "a keyed hash of the login name",
     ("session.forms", "ConfirmChangeForm.__init__", "require_code"): "a flag: whether the form asks for a code",
     ("session.views", "VerifyView.finish", "used_backup_code"): "a flag: whether a backup code was used",
-    ("views", "DetailErrorsMixin.handle_exception", "codes"): "DRF's error codes of a validation error",
+    ("drf", "DetailErrorsMixin.handle_exception", "codes"): "DRF's error codes of a validation error",
     ("services.importer", "import_django_totp", "has_codes"): "a flag: whether the table has backup codes",
     ("services.importer", "import_django_totp", "secret_column"): "the name of a column",
 }

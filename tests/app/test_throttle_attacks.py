@@ -1,8 +1,8 @@
 """Attacks on the throttles, through the test client: a new X-Forwarded-For (and for the
 per-account limits a new REMOTE_ADDR) on every request.
 
-This module is also the URLconf of its tests: the API, the default admin, an always-OTP
-admin site and the session pages.
+This module is also the URLconf of its tests: the API, the default admin (the opted-in OTP
+site), a second OTP admin site and the session pages.
 """
 
 import itertools
@@ -20,9 +20,8 @@ from rest_framework.test import APIClient
 
 from django_totp_native import checks
 from django_totp_native.admin import OTPAdminSite
-from django_totp_native.admin_site import PENDING_SESSION_KEY
 from django_totp_native.conf import conf
-from django_totp_native.session.views import PENDING_LOGIN_KEY
+from django_totp_native.services.sessions import PENDING_LOGIN_KEY
 from django_totp_native.services import throttling
 
 from .conftest import enroll
@@ -151,7 +150,6 @@ def test_recovery_throttle_holds_with_rotating_forwarded_for(api, settings):
 
 
 def test_admin_login_throttle_holds_with_rotating_forwarded_for(make_user, settings):
-    settings.TOTP_ADMIN_REQUIRE_OTP = True
     settings.TOTP_THROTTLE_RATE = "3/minute"
     make_user("staffer", is_staff=True)
     client = Client()
@@ -258,13 +256,15 @@ def test_session_login_with_2fa_counts_only_wrong_passwords(user, limit):
     assert PENDING_LOGIN_KEY not in client.session
 
 
-@pytest.mark.parametrize(
-    "login_url,require_otp",
-    [("/admin/login/", False), ("/admin/login/", True), ("/otp-admin/login/", False)],
-    ids=["default-admin", "default-admin-with-otp", "otp-admin-site"],
+#: The OTP admin's login, as the project's default site (OTPAdminConfig, tests/settings.py)
+#: and as a second site.
+OTP_ADMIN_LOGINS = pytest.mark.parametrize(
+    "login_url", ["/admin/login/", "/otp-admin/login/"], ids=["default-otp-admin", "otp-admin-site"]
 )
-def test_admin_guessing_stops_at_the_account_limit(make_user, limit, settings, password_checks, login_url, require_otp):
-    settings.TOTP_ADMIN_REQUIRE_OTP = require_otp
+
+
+@OTP_ADMIN_LOGINS
+def test_admin_guessing_stops_at_the_account_limit(make_user, limit, password_checks, login_url):
     make_user("staffer", is_staff=True)
     for i in range(limit):
         response = Client().post(login_url, {"username": "staffer", "password": f"guess{i}"}, **new_address())
@@ -273,22 +273,15 @@ def test_admin_guessing_stops_at_the_account_limit(make_user, limit, settings, p
     refused = client.post(login_url, {"username": "staffer", "password": PASSWORD, "next": "/admin/"}, **new_address())
     assert refused.status_code == 429 and refused.has_header("Retry-After")
     assert b"Too many" in refused.content
-    assert "_auth_user_id" not in client.session and PENDING_SESSION_KEY not in client.session
+    assert "_auth_user_id" not in client.session and PENDING_LOGIN_KEY not in client.session
     assert len(password_checks) == limit
 
 
-@pytest.mark.parametrize(
-    "login_url,require_otp",
-    [("/admin/login/", False), ("/admin/login/", True), ("/otp-admin/login/", False)],
-    ids=["default-admin", "default-admin-with-otp", "otp-admin-site"],
-)
-def test_a_signed_in_user_guessing_a_staff_password_meets_the_same_limit(
-    make_user, limit, settings, password_checks, login_url, require_otp
-):
+@OTP_ADMIN_LOGINS
+def test_a_signed_in_user_guessing_a_staff_password_meets_the_same_limit(make_user, limit, password_checks, login_url):
     """A signed-in user without staff rights (any customer account) posts the admin's login
     form with a staff member's name: each wrong password counts as it does for an anonymous
     client, and past the limit not even the right one is checked."""
-    settings.TOTP_ADMIN_REQUIRE_OTP = require_otp
     make_user("staffer", is_staff=True)
     insider = make_user("mallory")
     client = Client()
@@ -299,7 +292,7 @@ def test_a_signed_in_user_guessing_a_staff_password_meets_the_same_limit(
     refused = client.post(login_url, {"username": "staffer", "password": PASSWORD, "next": "/admin/"}, **new_address())
     assert refused.status_code == 429 and refused.has_header("Retry-After")
     assert b"Too many" in refused.content
-    assert client.session["_auth_user_id"] == str(insider.pk) and PENDING_SESSION_KEY not in client.session
+    assert client.session["_auth_user_id"] == str(insider.pk) and PENDING_LOGIN_KEY not in client.session
     assert len(password_checks) == limit
 
 

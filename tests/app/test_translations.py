@@ -203,7 +203,7 @@ def test_a_module_level_message_follows_each_requests_language(localized):
 
 @pytest.mark.django_db
 def test_lockout_wait_and_admin_message_plurals_in_german():
-    from django_totp_native.admin.actions import OPERATIONS
+    from django_totp_native.services.management import OPERATIONS
 
     with translation.override("de"):
         assert str(LockedOut(retry_after=0)).endswith("in 1 Sekunde erneut.")

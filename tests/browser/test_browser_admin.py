@@ -55,8 +55,8 @@ def make_user(django_user_model):
     return make
 
 
-def test_admin_login_asks_staff_with_2fa_for_a_code(browser, make_user, settings):
-    settings.TOTP_ADMIN_REQUIRE_OTP = True
+def test_admin_login_asks_staff_with_2fa_for_a_code(browser, make_user):
+    # The default site is OTPAdminSite: tests/settings.py opts in with OTPAdminConfig.
     staffer = enroll(make_user("staffer", is_staff=True, is_superuser=True))
 
     admin_password_step(browser, "staffer")

@@ -6,8 +6,8 @@ import secrets
 import pytest
 from rest_framework.test import APIClient
 
+from django_totp_native.services.sessions import PENDING_LOGIN_KEY
 from django_totp_native import backup_code_utils
-from django_totp_native.admin_site import PENDING_SESSION_KEY
 from django_totp_native.models import BackupCode, SecondFactorState, Totp
 from django_totp_native.services import challenges, devices
 
@@ -160,7 +160,7 @@ def test_admin_code_step_refuses_non_codes_without_counting(make_user, settings,
     staff = make_user("staffer", is_staff=True)
     enroll(staff)
     client.post("/admin/login/", {"username": "staffer", "password": PASSWORD, "next": "/admin/"})
-    assert PENDING_SESSION_KEY in client.session
+    assert PENDING_LOGIN_KEY in client.session
     before = two_factor_state(staff)
     response = client.post("/admin/login/two-factor/", {"code": text})
     assert response.status_code == 200 and "_auth_user_id" not in client.session

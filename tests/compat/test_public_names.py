@@ -115,3 +115,58 @@ def test_compat_verifiers_answer_with_booleans(enrolled):
     assert totp.verify_totp_code(enrolled.user, enrolled.code()) is False  # replay
     assert backup_code_utils.verify_backup_code(enrolled.user, enrolled.backup_codes[0]) is True
     assert backup_code_utils.verify_backup_code(enrolled.user, enrolled.backup_codes[0]) is False
+
+
+# Where the names live (issue 17 item 8) ------------------------------------------------------
+
+#: django-totp's modules that exist only for its names: at their old path, a face.
+FACES = ["auth", "totp", "backup_code", "backup_code_utils", "encryption", "email", "email_utils", "qrsvg"]
+
+
+def _source_tree(module):
+    import ast
+    from pathlib import Path
+
+    path = Path(importlib.import_module("django_totp_native").__file__).parent.joinpath(*module.split("."))
+    return ast.parse(path.with_suffix(".py").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("module", FACES)
+def test_root_module_is_a_face_of_compat(module):
+    """The module at django-totp's path defines nothing: each of its names is the compat
+    module's object, so the two cannot drift apart."""
+    import ast
+
+    face, compat = (importlib.import_module(f"django_totp_native.{m}") for m in (module, f"compat.{module}"))
+    assert not [n for n in _source_tree(module).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    for name in compat.__all__:
+        assert getattr(face, name) is getattr(compat, name)
+    for name in getattr(compat, "LAZY_NAMES", {}):
+        assert getattr(face, name) == getattr(compat, name)
+
+
+def test_views_and_jwt_views_do_not_import_each_other():
+    """views must work without SimpleJWT, and jwt_views builds on what both share (drf.py)."""
+    import ast
+
+    def imported(module):
+        """The package's own modules ``module`` imports, anywhere in it (lazy imports too)."""
+        names = set()
+        for node in ast.walk(_source_tree(module)):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names.add(node.module or "")
+                names.update(f"{node.module or ''}.{alias.name}".lstrip(".") for alias in node.names)
+        return names
+
+    assert "drf.DetailErrorsMixin" in imported("views") and "drf.DetailErrorsMixin" in imported("jwt_views")
+    assert not {n for n in imported("views") if "jwt_views" in n.split(".")}
+    assert not {n for n in imported("jwt_views") if "views" in n.split(".")}
+
+
+def test_unknown_names_are_refused_under_the_public_path():
+    from django_totp_native import auth, views
+
+    with pytest.raises(AttributeError, match="'django_totp_native.auth' has no attribute 'NOPE'"):
+        auth.NOPE
+    with pytest.raises(AttributeError, match="'django_totp_native.views' has no attribute 'NOPE'"):
+        views.NOPE

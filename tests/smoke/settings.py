@@ -17,7 +17,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    "django_totp_native.admin_apps.OTPAdminConfig",  # the admin with the code step
     "rest_framework",
     "django_totp_native",
 ]
