@@ -36,7 +36,7 @@ except ImportError:  # Django < 5.1: no LoginRequiredMiddleware, so nothing to o
         return view_func
 
 from .services import challenges, management, sessions, verification
-from .services.errors import InvalidChallenge, InvalidCode, LockedOut, NotEnrolled
+from .services.errors import InvalidChallenge, InvalidCode, LockedOut, NotEnrolled, SecretUnavailable
 from .throttle import PasswordStepLimitMixin, throttle_wait
 from .widgets import CodeInput
 
@@ -178,6 +178,9 @@ class OTPAdminSiteMixin:
                 except LockedOut as exc:
                     form.add_error(None, str(exc))
                     status = 429
+                except SecretUnavailable as exc:
+                    form.add_error(None, str(exc))
+                    status = 503
                 except InvalidCode:
                     form.add_error("code", gettext("Invalid code. Check the time on your device and try again."))
                 else:

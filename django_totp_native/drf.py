@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.response import Response
 
-from .services.errors import LockedOut, TotpError
+from .services.errors import LockedOut, SecretUnavailable, TotpError
 
 
 def _first_message(data):
@@ -40,6 +40,9 @@ class DetailErrorsMixin:
             if exc.retry_after is not None:
                 headers["Retry-After"] = str(int(exc.retry_after) + 1)
             return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
+        if isinstance(exc, SecretUnavailable):
+            # Not the client's fault and not a wrong code: a lost or wrong server key.
+            return Response({"detail": str(exc), "code": exc.code}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         if isinstance(exc, TotpError):
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         response = super().handle_exception(exc)

@@ -80,7 +80,7 @@ class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
     @extend_schema(
         operation_id="jwt_totp_verify",
         summary="Login, second step: the challenge token and one code",
-        responses={200: TokenPairSerializer, **errors(400, 415, 429)},
+        responses={200: TokenPairSerializer, **errors(400, 415, 429, 503)},
     )
     @sensitive_variables("serializer", "data", "tokens")
     def post(self, request, *args, **kwargs):

@@ -96,6 +96,13 @@ class ThrottledErrorSerializer(ErrorSerializer):
     or too many failed passwords for this login name."""
 
 
+class UnavailableErrorSerializer(ErrorSerializer):
+    """503: the device's secret opens with none of the server's TOTP_ENCRYPTION_KEY keys
+    (a lost or wrong key); not a wrong code, and not counted as one."""
+
+    code = serializers.CharField(help_text="``totp_unavailable``.")
+
+
 class UnsupportedMediaTypeErrorSerializer(ErrorSerializer):
     """415: the body's Content-Type is not one the endpoint parses."""
 
@@ -106,6 +113,7 @@ _ERRORS = {
     403: (PermissionErrorSerializer, "Authenticated, but this credential may not do this."),
     415: (UnsupportedMediaTypeErrorSerializer, "Unsupported Content-Type."),
     429: (ThrottledErrorSerializer, "Too many attempts; see Retry-After."),
+    503: (UnavailableErrorSerializer, "The account's stored secret cannot be opened with the server's keys."),
 }
 
 

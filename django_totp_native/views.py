@@ -99,7 +99,7 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         operation_id="totp_confirm",
         summary="Confirm enrollment with the first code; answers the backup codes",
         request=TotpConfirmRequestSerializer,
-        responses={200: TotpConfirmResponseSerializer, **errors(400, 401, 403, 415, 429)},
+        responses={200: TotpConfirmResponseSerializer, **errors(400, 401, 403, 415, 429, 503)},
     )
     @sensitive_variables("serializer", "confirmed", "data")
     @action(detail=False, methods=["post"])
@@ -134,7 +134,7 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         operation_id="totp_disable",
         summary="Turn 2FA off",
         request=StepUpRequestSerializer,
-        responses={204: None, **errors(400, 401, 403, 415, 429)},
+        responses={204: None, **errors(400, 401, 403, 415, 429, 503)},
     )
     @action(detail=False, methods=["post"])
     def disable(self, request):
@@ -152,7 +152,7 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         operation_id="totp_rotate_backup_codes",
         summary="Replace the backup codes; answers the new ones",
         request=StepUpRequestSerializer,
-        responses={200: BackupCodeListSerializer, **errors(400, 401, 403, 415, 429)},
+        responses={200: BackupCodeListSerializer, **errors(400, 401, 403, 415, 429, 503)},
     )
     @sensitive_variables("codes")
     @action(detail=False, methods=["post"])

@@ -24,7 +24,8 @@ def verify_backup_code(user, input_code) -> bool:
     """Consume a backup code: True once per code, False afterwards or when unknown."""
     try:
         return bool(devices.verify_backup(user, input_code))
-    except devices.LockedOut:
+    except (devices.LockedOut, devices.SecretUnavailable):
+        # django-totp answers a boolean: locked out, or a secret no key opens (logged), is "no".
         return False
 
 

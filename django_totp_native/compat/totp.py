@@ -24,7 +24,8 @@ def verify_totp_code(user, input_code) -> bool:
     """
     try:
         return bool(devices.verify_totp(user, input_code))
-    except devices.LockedOut:
+    except (devices.LockedOut, devices.SecretUnavailable):
+        # django-totp answers a boolean: locked out, or a secret no key opens (logged), is "no".
         return False
 
 

@@ -16,7 +16,7 @@ from .. import core, signals
 from ..conf import conf
 from ..models import BackupCode, Totp
 from . import attempts, keys
-from .errors import NotEnrolled
+from .errors import NotEnrolled, SecretUnavailable
 
 logger = logging.getLogger("django_totp_native")
 
@@ -206,9 +206,9 @@ def digests_for(device, forms: list[str]) -> list[str]:
         return [digest for form in forms for digest in keys.device_backup_digests(device, form)]
     except core.InvalidToken:
         logger.error(
-            "The backup-code key of user id %s cannot be decrypted with any TOTP_ENCRYPTION_KEY.",
-            device.user_id,
+            "The backup-code key of device id %s (user id %s) cannot be decrypted with any TOTP_ENCRYPTION_KEY.",
+            device.pk, device.user_id,
         )
-        return []
+        raise SecretUnavailable() from None
 
 

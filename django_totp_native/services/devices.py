@@ -39,7 +39,15 @@ from .enrollment import (  # noqa: F401 (re-exported)
     provisioning_uri,
     start_enrollment,
 )
-from .errors import AlreadyConfirmed, AlreadyEnrolled, InvalidChallenge, InvalidCode, LockedOut, NotEnrolled  # noqa: F401 (re-exported)
+from .errors import (  # noqa: F401 (re-exported)
+    AlreadyConfirmed,
+    AlreadyEnrolled,
+    InvalidChallenge,
+    InvalidCode,
+    LockedOut,
+    NotEnrolled,
+    SecretUnavailable,
+)
 from .verification import MAX_OTP_INPUT, Verified  # noqa: F401 (re-exported)
 
 

@@ -64,3 +64,18 @@ class InvalidChallenge(TotpError):
 
     def __init__(self, message=_("Invalid or expired challenge token.")):
         super().__init__(message)
+
+
+class SecretUnavailable(TotpError):
+    """The device's sealed secret (or backup-code key) opens with none of the configured
+    TOTP_ENCRYPTION_KEY keys: a lost or wrong key, not a wrong code. Never counted as a
+    failed attempt; the server log names the device (``totp_status --check-keys`` lists
+    every such device)."""
+
+    code = "totp_unavailable"
+
+    def __init__(self, message=_(
+        "Two-factor verification is unavailable for this account right now. "
+        "Please contact the site's administrator."
+    )):
+        super().__init__(message)

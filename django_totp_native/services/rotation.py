@@ -92,6 +92,26 @@ def reseal_all(batch_size: int = 500, progress: Optional[Callable[[int, int], No
     return report
 
 
+@sensitive_variables("token", "row")
+def unopenable(batch_size: int = 1000) -> list[tuple[object, str]]:
+    """(row, field) of every registered sealed value that none of the configured keys
+    opens: devices whose users would meet "verification unavailable". Checked natively
+    (``MultiFernet.rotate``), so no plaintext becomes a Python object."""
+    fernet = keys.fernet()
+    found = []
+    for model, fields in sealed_models():
+        rows = model._default_manager.order_by("pk").values_list("pk", *fields)
+        for row in rows.iterator(chunk_size=batch_size):
+            for name, token in zip(fields, row[1:]):
+                if not token:
+                    continue
+                try:
+                    fernet.rotate(token.encode("ascii"))
+                except core.InvalidToken:
+                    found.append((_row_name(model, row[0]), name))
+    return found
+
+
 def _row_name(model, pk):
     # django-totp's device keeps its bare id (what the command has always printed).
     return pk if model is Totp else f"{model._meta.label_lower}:{pk}"

@@ -31,7 +31,7 @@ from ..conf import conf
 from . import adapters as adapter_registry
 from . import attempts, backup_codes, keys
 from .adapters import DeviceAdapter
-from .errors import NotEnrolled
+from .errors import NotEnrolled, SecretUnavailable
 
 logger = logging.getLogger("django_totp_native")
 
@@ -271,7 +271,7 @@ def match_step(row: attempts.Reserved, code: str) -> Optional[int]:
             "The TOTP secret of %s device id %s (user id %s) cannot be decrypted with any TOTP_ENCRYPTION_KEY.",
             row.adapter.label, row.pk, row.user_id,
         )
-        return None
+        raise SecretUnavailable() from None
 
 
 def clear_lockout(user) -> bool:

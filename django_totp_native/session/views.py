@@ -31,7 +31,15 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from ..services import challenges, devices, management, provisioning, recovery, sessions, verification
-from ..services.errors import AlreadyConfirmed, AlreadyEnrolled, InvalidChallenge, InvalidCode, LockedOut, NotEnrolled
+from ..services.errors import (
+    AlreadyConfirmed,
+    AlreadyEnrolled,
+    InvalidChallenge,
+    InvalidCode,
+    LockedOut,
+    NotEnrolled,
+    SecretUnavailable,
+)
 from ..throttle import PasswordStepLimitMixin
 from . import access
 from .decorators import second_factor_if_enabled
@@ -176,7 +184,7 @@ class VerifyView(View):
         except InvalidCode:
             form.add_error("code", _invalid_code_message())
             return self.render(form)
-        except LockedOut as exc:
+        except (LockedOut, SecretUnavailable) as exc:
             form.add_error(None, str(exc))
             return self.render(form)
         except (InvalidChallenge, NotEnrolled):
@@ -317,7 +325,7 @@ def confirm(request):
             _("That code is not valid. Check that your device's clock is right and enter the code shown now."),
         )
         return _render_enroll(request, form, next_url)
-    except LockedOut as exc:
+    except (LockedOut, SecretUnavailable) as exc:
         form.add_error(None, str(exc))
         return _render_enroll(request, form, next_url)
     except AlreadyConfirmed:
@@ -390,7 +398,7 @@ class _ChangeView(View):
                     request.user, otp_code=otp_code, backup_code=backup_code, reason="step_up",
                     request=request, sender=self.__class__,
                 )
-            except LockedOut as exc:
+            except (LockedOut, SecretUnavailable) as exc:
                 form.add_error(None, str(exc))
                 return self.render(form)
             if not ok:

@@ -3,8 +3,8 @@
 from datetime import timezone as dt_timezone
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
-from django.utils.translation import gettext as _, gettext_lazy
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 
 from ...services import management
 from ._user_command import find_users
@@ -36,8 +36,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--all", action="store_true", dest="all_users", help="With no USERNAME: every user, also those without 2FA."
         )
+        parser.add_argument(
+            "--check-keys",
+            action="store_true",
+            help=(
+                "List every device whose stored secret or backup-code key opens with none of the "
+                "configured TOTP_ENCRYPTION_KEY keys (its user cannot verify); exit with an error if any."
+            ),
+        )
 
-    def handle(self, *args, usernames, all_users, **options):
+    def handle(self, *args, usernames, all_users, check_keys=False, **options):
+        if check_keys:
+            return self.check_keys()
         User = get_user_model()
         field = User.USERNAME_FIELD
         if usernames:
@@ -72,4 +82,26 @@ class Command(BaseCommand):
             last_used,
             _("yes") if status.locked else _("no"),
             required,
+        )
+
+    def check_keys(self):
+        from ...services.rotation import unopenable
+
+        found = unopenable()
+        if not found:
+            self.stdout.write(self.style.SUCCESS(_("Every stored secret opens with the configured keys.")))
+            return
+        for device, field in found:
+            self.stderr.write("  " + _("TOTP device id %(id)s: %(field)s opens with no configured key") % {
+                "id": device, "field": field,
+            })
+        raise CommandError(
+            ngettext(
+                "%(count)d stored secret opens with none of the TOTP_ENCRYPTION_KEY keys: "
+                "put the key it was sealed with back in the list, or reset those users' 2FA.",
+                "%(count)d stored secrets open with none of the TOTP_ENCRYPTION_KEY keys: "
+                "put the key they were sealed with back in the list, or reset those users' 2FA.",
+                len(found),
+            )
+            % {"count": len(found)}
         )
