@@ -463,7 +463,7 @@ def _refuse(alias, adapter, user_pk, now, confirmed, challenge_sequence, device_
     # Nothing stands in the way now: the state changed between the two reads; try again.
 
 
-def lock_user(user_pk) -> None:
+def lock_user(user_pk, *, new_generation: bool = False) -> None:
     """Hold the user's state row for the rest of the transaction (call inside
     ``transaction.atomic(using=database())``).
 
@@ -474,11 +474,14 @@ def lock_user(user_pk) -> None:
     deleted one, and no two of them can deadlock (the same row, always first). A no-op
     UPDATE rather than SELECT … FOR UPDATE: it also takes SQLite's write lock at once, so
     a deferred SQLite transaction waits for it instead of failing to upgrade later.
+    ``new_generation`` raises the user's credential generation in the same statement.
     """
     names = _Names(database())
     generation = names.col(SecondFactorState, "credential_generation")
+    # ``new_generation``: the change ends every credential issued before it (disable,
+    # reset, recovery): the generation they carry no longer matches.
     sql = (
-        f"UPDATE {names.table(SecondFactorState)} SET {generation} = {generation} "
+        f"UPDATE {names.table(SecondFactorState)} SET {generation} = {generation}{' + 1' if new_generation else ''} "
         f"WHERE {names.col(SecondFactorState, 'user')} = %s"
     )
     with names.connection.cursor() as cursor:

@@ -131,7 +131,9 @@ def disable(user, *, request=None, sender=None, notify: bool = True) -> None:
     """Delete the device and its backup codes; sends ``totp_disabled`` (``notify``: the
     caller sends it, after a signal of its own). NotEnrolled when there was none."""
     with transaction.atomic(using=attempts.database()):
-        attempts.lock_user(user.pk)  # after any attempt or change in flight for the user
+        # After any attempt or change in flight for the user; raises the credential
+        # generation: credentials bound to it (enrollment tokens) end here.
+        attempts.lock_user(user.pk, new_generation=True)
         deleted, _ = Totp.objects.filter(user_id=user.pk).delete()
     if not deleted:
         raise NotEnrolled()

@@ -306,8 +306,8 @@ def test_required_user_gets_only_an_enrollment_token_then_real_tokens_after_conf
     secret = enrolling.post("/api/totp/create/").json()["secret"]
     confirmed = enrolling.post("/api/totp/confirm/", {"input_code": code_at(secret, -1)}, format="json").json()
     assert confirmed["access"] and confirmed["refresh"] and len(confirmed["backup_codes"]) == 10
-    # Now that 2FA is on, the enrollment token is a password-only credential.
-    assert enrolling.post("/api/totp/create/").status_code == 403
+    # The confirm spent the enrollment token (issue 18 item 1): refused as a credential.
+    assert enrolling.post("/api/totp/create/").status_code == 401
 
     full = APIClient()
     full.credentials(HTTP_AUTHORIZATION=f"Bearer {confirmed['access']}")

@@ -76,7 +76,7 @@ BREAKAGES += [
         name="disable-without-the-user-lock",
         source="issue 18 items 2 and 3",
         path="django_totp_native/services/enrollment.py",
-        old="        attempts.lock_user(user.pk)  # after any attempt or change in flight for the user\n",
+        old="        attempts.lock_user(user.pk, new_generation=True)\n",
         new="",
         why="a rotation racing a disable writes codes for the deleted device (a 500, or codes left behind)",
         suite="pytest-pg",
@@ -95,3 +95,29 @@ BREAKAGES.append(
         kills=("tests/app/test_lost_key.py::test_the_api_answers_unavailable_not_invalid_and_counts_nothing",),
     )
 )
+
+BREAKAGES += [
+    Breakage(
+        name="enrollment-token-not-bound",
+        source="issue 18 item 1",
+        path="django_totp_native/services/enrollment_tokens.py",
+        old="    if not expected or not constant_time_compare(binding, expected):\n",
+        new="    if False:\n",
+        why="an enrollment token survives a password change, a reset and a lifted requirement",
+        kills=(
+            "tests/app/test_enrollment_token_binding.py::test_a_password_change_voids_the_token",
+            "tests/app/test_enrollment_token_binding.py::test_a_reset_after_the_owner_enrolled_voids_the_token",
+            "tests/app/test_enrollment_token_binding.py::"
+            "test_lifting_the_requirement_voids_the_token_and_imposing_it_again_does_not_revive_it",
+        ),
+    ),
+    Breakage(
+        name="disable-keeps-the-credential-generation",
+        source="issue 18 items 1 and 5",
+        path="django_totp_native/services/attempts.py",
+        old="{generation}{' + 1' if new_generation else ''} ",
+        new="{generation} ",
+        why="a reset does not end the enrollment tokens issued before it",
+        kills=("tests/app/test_enrollment_token_binding.py::test_a_reset_after_the_owner_enrolled_voids_the_token",),
+    ),
+]
