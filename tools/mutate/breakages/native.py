@@ -191,3 +191,72 @@ BREAKAGES += [
         why="the enrollment QR code shows whatever secret lands in the freed memory",
     ),
 ]
+
+SIGNATURE_TESTS = "tests/core/test_signatures.py"
+
+# Each parameter is declared once in the bindings (python/bindings/fastcall.hpp); these
+# break what is still stated elsewhere: the checked-in stub, the signature line rendered
+# from the declaration, and the defaults the C++ bodies apply.
+BREAKAGES += [
+    Breakage(
+        name="stub-renames-a-parameter",
+        source="issue 17 item 9",
+        path="django_totp_native/_core.pyi",
+        old=(
+            "t0: int = 0, window: int = 1, after_step: int = -1) -> int | None:\n"
+            '    """\n'
+            "    Return the time step at which"
+        ),
+        new=(
+            "t0: int = 0, window: int = 1, after: int = -1) -> int | None:\n"
+            '    """\n'
+            "    Return the time step at which"
+        ),
+        kills=(
+            f"{SIGNATURE_TESTS}::test_stub_matches_the_docstring_signature[totp_match]",
+            f"{SIGNATURE_TESTS}::test_every_parameter_of_the_stub_is_accepted_as_a_keyword[totp_match]",
+        ),
+        why="type checkers offer totp_match(after=...), which the module refuses with a TypeError",
+    ),
+    Breakage(
+        name="stub-stale-after-a-declaration-change",
+        source="issue 17 item 9",
+        path="python/bindings/register_otp.cpp",
+        old='    {"issuer", "str | None", "None"},\n',
+        new='    {"issuer", "str | None", "None", kKeywordOnly},\n',
+        kills=(
+            f"{SIGNATURE_TESTS}::test_stub_matches_the_docstring_signature[provisioning_uri]",
+            f"{SIGNATURE_TESTS}::test_positional_arguments_stop_where_the_stub_puts_its_star[provisioning_uri]",
+        ),
+        suite="pytest-native",
+        why="the installed stub still offers provisioning_uri(secret, account, issuer), which the module refuses",
+    ),
+    Breakage(
+        name="signature-line-drops-keyword-only-marker",
+        source="issue 17 item 9",
+        path="python/bindings/fastcall.cpp",
+        old=(
+            "    if (param.kind == ParamKind::kKeywordOnly && !keyword_only_marked) {\n"
+            '      doc += "*, ";\n'
+        ),
+        new="    if (param.kind == ParamKind::kKeywordOnly && !keyword_only_marked) {\n",
+        kills=(
+            f"{SIGNATURE_TESTS}::test_stub_matches_the_docstring_signature[qr_png]",
+            f"{SIGNATURE_TESTS}::test_stub_matches_the_docstring_signature[totp_match]",
+        ),
+        suite="pytest-native",
+        why="help() and a regenerated stub show qr_png(data, ecc, ...) positional, which the module refuses",
+    ),
+    Breakage(
+        name="body-default-drifts-from-declaration",
+        source="issue 17 item 9",
+        path="python/bindings/register_backup_codes.cpp",
+        old='  const int count = a["count"] ? arg_int(a["count"], "count") : 10;\n',
+        new='  const int count = a["count"] ? arg_int(a["count"], "count") : 8;\n',
+        kills=(
+            f"{SIGNATURE_TESTS}::test_omitting_a_parameter_is_passing_the_default_the_stub_shows[generate_backup_codes]",
+        ),
+        suite="pytest-native",
+        why="generate_backup_codes() hands out 8 codes where the stub and help() promise 10",
+    ),
+]
