@@ -28,7 +28,7 @@ py::object generate_backup_codes_body(FastArgs<kGenerateBackupCodes> a) {
   const int group = a["group"] ? arg_int(a["group"], "group") : 4;
   py::list out;
   for (const std::string& code : generate_backup_codes(count, length, group)) out.append(py::str(code));
-  return std::move(out);
+  return out;
 }
 
 constexpr FastParam kNormalizeBackupCode[] = {{"code", "str"}};
