@@ -8,14 +8,18 @@ namespace totp_native::bindings {
 
 namespace {
 
-py::object b32encode_body(PyObject** a) {
-  const bool padding = a[1] ? arg_bool(a[1], "padding") : false;
-  const BufferArg data(a[0], "data", kBytesOnly);
+constexpr FastParam kB32encode[] = {{"data", "bytes"}, {"padding", "bool", "False"}};
+
+py::object b32encode_body(FastArgs<kB32encode> a) {
+  const bool padding = a["padding"] ? arg_bool(a["padding"], "padding") : false;
+  const BufferArg data(a["data"], "data", kBytesOnly);
   return py::str(base32_encode(data.bytes(), padding));
 }
 
-py::object b32decode_body(PyObject** a) {
-  const BufferArg text(a[0], "text", kBytesOrStr);
+constexpr FastParam kB32decode[] = {{"text", "bytes | str"}};
+
+py::object b32decode_body(FastArgs<kB32decode> a) {
+  const BufferArg text(a["text"], "text", kBytesOrStr);
   const SecureBuffer decoded = base32_decode(text.view());
   return py::bytes(reinterpret_cast<const char*>(decoded.data()), decoded.size());
 }
@@ -23,20 +27,16 @@ py::object b32decode_body(PyObject** a) {
 }  // namespace
 
 void register_encoding(py::module_& m) {
-  def_fast(m, {"b32encode", {"data", "padding"}, 2, 1,
-               R"doc(b32encode(data: bytes, padding: bool = False) -> str
+  def_fast<b32encode_body>(
+      m, "b32encode", "str",
+      R"doc(Return the RFC 4648 base32 text of ``data`` (bytes), unpadded unless ``padding``.)doc");
 
-Return the RFC 4648 base32 text of ``data`` (bytes), unpadded unless ``padding``.)doc",
-               &b32encode_body});
-
-  def_fast(m, {"b32decode", {"text"}, 1, 1,
-               R"doc(b32decode(text: bytes | str) -> bytes
-
-Return the bytes encoded by base32 ``text``.
+  def_fast<b32decode_body>(
+      m, "b32decode", "bytes",
+      R"doc(Return the bytes encoded by base32 ``text``.
 
 Case-insensitive; spaces and '-' are ignored; '=' padding is optional but must be
-correct when present. Anything else raises ValueError.)doc",
-               &b32decode_body});
+correct when present. Anything else raises ValueError.)doc");
 }
 
 }  // namespace totp_native::bindings

@@ -63,7 +63,7 @@ std::vector<FernetKey> fernet_list(py::handle fernets) {
 }
 
 // Method bodies shared by Fernet (FernetKey) and MultiFernet (FernetKeyRing): the two
-// have the same operations; only cryptography's parameter names differ. a[0] is self.
+// have the same operations; only cryptography's parameter names differ (payload below).
 
 template <typename Keys>
 const Keys& self_of(PyObject* self) {
@@ -74,66 +74,89 @@ const Keys& self_of(PyObject* self) {
   return py::handle(self).cast<const Keys&>();
 }
 
+// payload names the data or token parameter as cryptography does: Fernet's own name
+// (data or token), MultiFernet's msg.
+template <typename Keys>
+consteval const char* payload(const char* fernet_name) {
+  return std::is_same_v<Keys, FernetKey> ? fernet_name : "msg";
+}
+
 // Each body converts the times first and views the data or token last (registers.hpp):
 // time.time() can be patched Python code.
 
-template <typename Keys>
-py::object encrypt_body(PyObject** a) {
+template <typename Keys, const auto& Params>
+py::object encrypt_body(FastArgs<Params> a) {
   const std::int64_t now = now_seconds();
-  const Keys& keys = self_of<Keys>(a[0]);
-  const BufferArg data(a[1], "data", kBytesOnly);
+  const Keys& keys = self_of<Keys>(a["self"]);
+  const BufferArg data(a[payload<Keys>("data")], "data", kBytesOnly);
   return token_bytes(keys.encrypt(data.bytes(), now));
 }
 
-template <typename Keys>
-py::object encrypt_at_time_body(PyObject** a) {
-  const std::int64_t now = explicit_seconds(a[2], "current_time");
-  const Keys& keys = self_of<Keys>(a[0]);
-  const BufferArg data(a[1], "data", kBytesOnly);
+template <typename Keys, const auto& Params>
+py::object encrypt_at_time_body(FastArgs<Params> a) {
+  const std::int64_t now = explicit_seconds(a["current_time"], "current_time");
+  const Keys& keys = self_of<Keys>(a["self"]);
+  const BufferArg data(a[payload<Keys>("data")], "data", kBytesOnly);
   return token_bytes(keys.encrypt(data.bytes(), now));
 }
 
-template <typename Keys>
-py::object decrypt_body(PyObject** a) {
-  const std::optional<std::int64_t> max_age = optional_ttl(a[2]);
+template <typename Keys, const auto& Params>
+py::object decrypt_body(FastArgs<Params> a) {
+  const std::optional<std::int64_t> max_age = optional_ttl(a["ttl"]);
   const std::int64_t now = max_age ? now_seconds() : 0;
-  const Keys& keys = self_of<Keys>(a[0]);
-  const BufferArg token(a[1], "token", kBytesOrStr);
+  const Keys& keys = self_of<Keys>(a["self"]);
+  const BufferArg token(a[payload<Keys>("token")], "token", kBytesOrStr);
   const SecureBuffer plaintext = keys.decrypt(token.view(), max_age, now);
   return plaintext_bytes(plaintext);
 }
 
-template <typename Keys>
-py::object decrypt_at_time_body(PyObject** a) {
-  const std::int64_t max_age = required_ttl(a[2]);
-  const std::int64_t now = explicit_seconds(a[3], "current_time");
-  const Keys& keys = self_of<Keys>(a[0]);
-  const BufferArg token(a[1], "token", kBytesOrStr);
+template <typename Keys, const auto& Params>
+py::object decrypt_at_time_body(FastArgs<Params> a) {
+  const std::int64_t max_age = required_ttl(a["ttl"]);
+  const std::int64_t now = explicit_seconds(a["current_time"], "current_time");
+  const Keys& keys = self_of<Keys>(a["self"]);
+  const BufferArg token(a[payload<Keys>("token")], "token", kBytesOrStr);
   const SecureBuffer plaintext = keys.decrypt(token.view(), max_age, now);
   return plaintext_bytes(plaintext);
 }
 
-template <typename Keys>
-py::object extract_timestamp_body(PyObject** a) {
-  const Keys& keys = self_of<Keys>(a[0]);
-  const BufferArg token(a[1], "token", kBytesOrStr);
+template <typename Keys, const auto& Params>
+py::object extract_timestamp_body(FastArgs<Params> a) {
+  const Keys& keys = self_of<Keys>(a["self"]);
+  const BufferArg token(a[payload<Keys>("token")], "token", kBytesOrStr);
   return py::int_(keys.extract_timestamp(token.view()));
 }
 
-py::object rotate_body(PyObject** a) {
-  const FernetKeyRing& keys = self_of<FernetKeyRing>(a[0]);
-  const BufferArg token(a[1], "token", kBytesOrStr);
-  return token_bytes(keys.rotate(token.view()));
+// Fernet's parameter lists, after cryptography.fernet.Fernet.
+constexpr FastParam kFernetInit[] = {{"key", "bytes | str"}, {"backend", "typing.Any", "None"}};
+constexpr FastParam kFernetEncrypt[] = {kSelf, {"data", "bytes"}};
+constexpr FastParam kFernetEncryptAtTime[] = {kSelf, {"data", "bytes"}, {"current_time", "int"}};
+constexpr FastParam kFernetDecrypt[] = {kSelf, {"token", "bytes | str"}, {"ttl", "int | None", "None"}};
+constexpr FastParam kFernetDecryptAtTime[] = {
+    kSelf, {"token", "bytes | str"}, {"ttl", "int"}, {"current_time", "int"}};
+constexpr FastParam kFernetExtractTimestamp[] = {kSelf, {"token", "bytes | str"}};
+
+// MultiFernet's, after cryptography.fernet.MultiFernet: the payload is msg throughout.
+constexpr FastParam kMultiInit[] = {{"fernets", "typing.Iterable[Fernet]"}};
+constexpr FastParam kMultiEncrypt[] = {kSelf, {"msg", "bytes"}};
+constexpr FastParam kMultiEncryptAtTime[] = {kSelf, {"msg", "bytes"}, {"current_time", "int"}};
+constexpr FastParam kMultiDecrypt[] = {kSelf, {"msg", "bytes | str"}, {"ttl", "int | None", "None"}};
+constexpr FastParam kMultiDecryptAtTime[] = {
+    kSelf, {"msg", "bytes | str"}, {"ttl", "int"}, {"current_time", "int"}};
+constexpr FastParam kMultiRotate[] = {kSelf, {"msg", "bytes | str"}};
+constexpr FastParam kMultiExtractTimestamp[] = {kSelf, {"msg", "bytes | str"}};
+
+FernetKey make_fernet(FastArgs<kFernetInit> a) {
+  const BufferArg key(a["key"], "key", kBytesOrStr);
+  return FernetKey(key.view());
 }
 
-// The constructors keep pybind11's init machinery (it allocates the instance) but take
-// (*args, **kwargs) parsed by FastSignature, so no call can make pybind11 echo the key.
-template <typename Make>
-auto parse_init(const FastSignature& signature, const py::args& args, const py::kwargs& kwargs,
-                Make&& make) {
-  PyObject* a[kMaxFastParams];
-  if (!signature.parse_tuple(args, kwargs, a)) throw py::error_already_set();
-  return make(a);
+FernetKeyRing make_multi_fernet(FastArgs<kMultiInit> a) { return FernetKeyRing(fernet_list(a["fernets"])); }
+
+py::object rotate_body(FastArgs<kMultiRotate> a) {
+  const FernetKeyRing& keys = self_of<FernetKeyRing>(a["self"]);
+  const BufferArg token(a["msg"], "token", kBytesOrStr);
+  return token_bytes(keys.rotate(token.view()));
 }
 
 }  // namespace
@@ -149,16 +172,9 @@ Tokens are byte-compatible with cryptography's (Fernet spec: version 0x80, times
 random IV, AES-128-CBC with PKCS#7 padding, HMAC-SHA256). Safe to share between threads.
 Raises InvalidToken (ExpiredToken when only the TTL check fails) instead of
 cryptography's InvalidToken.)doc");
-  fernet.def(py::init([](const py::args& args, const py::kwargs& kwargs) {
-               static const FastSignature signature("Fernet", {"key", "backend"}, 2, 1);
-               return parse_init(signature, args, kwargs, [](PyObject** a) {
-                 const BufferArg key(a[0], "key", kBytesOrStr);
-                 return FernetKey(key.view());
-               });
-             }),
-             R"doc(__init__(self, key: bytes | str, backend: typing.Any = None) -> None
-
-Create a Fernet from ``key``: url-safe base64 (bytes or str) of 32 random bytes.
+  def_fast_init<make_fernet>(
+      fernet,
+      R"doc(Create a Fernet from ``key``: url-safe base64 (bytes or str) of 32 random bytes.
 
 Surrounding whitespace is ignored. Anything else raises ValueError ("Fernet key must be
 32 url-safe base64-encoded bytes."); a non-bytes/str key raises TypeError. ``backend``
@@ -171,100 +187,72 @@ is ignored, as in cryptography.)doc");
         secure_wipe(key);
         return result;
       },
-      R"doc(generate_key() -> bytes
+      signature_doc("generate_key", {}, "bytes",
+                    R"doc(Return a fresh random key (32 bytes from the CSPRNG) as url-safe base64 bytes.
 
-Return a fresh random key (32 bytes from the CSPRNG) as url-safe base64 bytes.
+Keep it secret: anyone holding it can read and forge tokens.)doc")
+          .c_str());
+  def_fast_method<encrypt_body<FernetKey, kFernetEncrypt>>(
+      fernet, "encrypt", "bytes",
+      R"doc(Return the token (url-safe base64 bytes) of ``data`` stamped with the current time.
 
-Keep it secret: anyone holding it can read and forge tokens.)doc");
-  def_fast_method(fernet, {"encrypt", {"self", "data"}, 2, 2,
-                           R"doc(encrypt(self, data: bytes) -> bytes
+``data`` must be bytes; anything else raises TypeError.)doc");
+  def_fast_method<encrypt_at_time_body<FernetKey, kFernetEncryptAtTime>>(
+      fernet, "encrypt_at_time", "bytes",
+      R"doc(Return the token of ``data`` stamped with ``current_time`` (int Unix seconds).
 
-Return the token (url-safe base64 bytes) of ``data`` stamped with the current time.
-
-``data`` must be bytes; anything else raises TypeError.)doc",
-                           &encrypt_body<FernetKey>});
-  def_fast_method(fernet, {"encrypt_at_time", {"self", "data", "current_time"}, 3, 3,
-                           R"doc(encrypt_at_time(self, data: bytes, current_time: int) -> bytes
-
-Return the token of ``data`` stamped with ``current_time`` (int Unix seconds).
-
-A negative time raises ValueError.)doc",
-                           &encrypt_at_time_body<FernetKey>});
-  def_fast_method(fernet, {"decrypt", {"self", "token", "ttl"}, 3, 2,
-                           R"doc(decrypt(self, token: bytes | str, ttl: int | None = None) -> bytes
-
-Return the plaintext of ``token`` (bytes or str).
+A negative time raises ValueError.)doc");
+  def_fast_method<decrypt_body<FernetKey, kFernetDecrypt>>(
+      fernet, "decrypt", "bytes",
+      R"doc(Return the plaintext of ``token`` (bytes or str).
 
 Raises InvalidToken when the token is malformed, tampered with or made with another key.
 Only when ``ttl`` (seconds) is given is its age checked: ExpiredToken when it is older
-than ``ttl`` or stamped more than 60 seconds in the future.)doc",
-                           &decrypt_body<FernetKey>});
-  def_fast_method(fernet, {"decrypt_at_time", {"self", "token", "ttl", "current_time"}, 4, 4,
-                           R"doc(decrypt_at_time(self, token: bytes | str, ttl: int, current_time: int) -> bytes
+than ``ttl`` or stamped more than 60 seconds in the future.)doc");
+  def_fast_method<decrypt_at_time_body<FernetKey, kFernetDecryptAtTime>>(
+      fernet, "decrypt_at_time", "bytes",
+      R"doc(decrypt with the age checked against ``current_time`` instead of the clock.
 
-decrypt with the age checked against ``current_time`` instead of the clock.
+``ttl`` must not be None (ValueError), as in cryptography.)doc");
+  def_fast_method<extract_timestamp_body<FernetKey, kFernetExtractTimestamp>>(
+      fernet, "extract_timestamp", "int",
+      R"doc(Return the timestamp (int Unix seconds) of an authentic ``token``, without a TTL check.
 
-``ttl`` must not be None (ValueError), as in cryptography.)doc",
-                           &decrypt_at_time_body<FernetKey>});
-  def_fast_method(fernet, {"extract_timestamp", {"self", "token"}, 2, 2,
-                           R"doc(extract_timestamp(self, token: bytes | str) -> int
-
-Return the timestamp (int Unix seconds) of an authentic ``token``, without a TTL check.
-
-Raises InvalidToken when the token is malformed or its signature does not verify.)doc",
-                           &extract_timestamp_body<FernetKey>});
+Raises InvalidToken when the token is malformed or its signature does not verify.)doc");
 
   py::class_<FernetKeyRing> multi(m, "MultiFernet", R"doc(Key rotation, a drop-in for ``cryptography.fernet.MultiFernet``.
 
 Encrypts with the first Fernet and decrypts with any of them, so a new key can be put
 first while tokens made with the old ones stay readable. Safe to share between threads.)doc");
-  multi.def(py::init([](const py::args& args, const py::kwargs& kwargs) {
-              static const FastSignature signature("MultiFernet", {"fernets"}, 1, 1);
-              return parse_init(signature, args, kwargs, [](PyObject** a) {
-                return FernetKeyRing(fernet_list(a[0]));
-              });
-            }),
-            R"doc(__init__(self, fernets: typing.Iterable[Fernet]) -> None
-
-Create a MultiFernet from an iterable of Fernet instances, the encrypting key first.
+  def_fast_init<make_multi_fernet>(
+      multi,
+      R"doc(Create a MultiFernet from an iterable of Fernet instances, the encrypting key first.
 
 An empty iterable raises ValueError; an item that is not a django_totp_native Fernet
 raises TypeError.)doc");
-  def_fast_method(multi, {"encrypt", {"self", "msg"}, 2, 2,
-                          R"doc(encrypt(self, msg: bytes) -> bytes
-
-Return the token of ``msg`` (bytes) under the first key, stamped with the current time.)doc",
-                          &encrypt_body<FernetKeyRing>});
-  def_fast_method(multi, {"encrypt_at_time", {"self", "msg", "current_time"}, 3, 3,
-                          R"doc(encrypt_at_time(self, msg: bytes, current_time: int) -> bytes
-
-Return the token of ``msg`` under the first key, stamped with ``current_time``.)doc",
-                          &encrypt_at_time_body<FernetKeyRing>});
-  def_fast_method(multi, {"decrypt", {"self", "msg", "ttl"}, 3, 2,
-                          R"doc(decrypt(self, msg: bytes | str, ttl: int | None = None) -> bytes
-
-Return the plaintext of ``msg`` (bytes or str), trying each key in order.
+  def_fast_method<encrypt_body<FernetKeyRing, kMultiEncrypt>>(
+      multi, "encrypt", "bytes",
+      R"doc(Return the token of ``msg`` (bytes) under the first key, stamped with the current time.)doc");
+  def_fast_method<encrypt_at_time_body<FernetKeyRing, kMultiEncryptAtTime>>(
+      multi, "encrypt_at_time", "bytes",
+      R"doc(Return the token of ``msg`` under the first key, stamped with ``current_time``.)doc");
+  def_fast_method<decrypt_body<FernetKeyRing, kMultiDecrypt>>(
+      multi, "decrypt", "bytes",
+      R"doc(Return the plaintext of ``msg`` (bytes or str), trying each key in order.
 
 Raises InvalidToken when no key decrypts it, ExpiredToken when a key authenticates it
-but ``ttl`` is given and the token is outside its window.)doc",
-                          &decrypt_body<FernetKeyRing>});
-  def_fast_method(multi, {"decrypt_at_time", {"self", "msg", "ttl", "current_time"}, 4, 4,
-                          R"doc(decrypt_at_time(self, msg: bytes | str, ttl: int, current_time: int) -> bytes
+but ``ttl`` is given and the token is outside its window.)doc");
+  def_fast_method<decrypt_at_time_body<FernetKeyRing, kMultiDecryptAtTime>>(
+      multi, "decrypt_at_time", "bytes",
+      R"doc(decrypt with the age checked against ``current_time`` instead of the clock.)doc");
+  def_fast_method<rotate_body>(
+      multi, "rotate", "bytes",
+      R"doc(Return ``msg`` re-encrypted under the first key, keeping its original timestamp.
 
-decrypt with the age checked against ``current_time`` instead of the clock.)doc",
-                          &decrypt_at_time_body<FernetKeyRing>});
-  def_fast_method(multi, {"rotate", {"self", "msg"}, 2, 2,
-                          R"doc(rotate(self, msg: bytes | str) -> bytes
-
-Return ``msg`` re-encrypted under the first key, keeping its original timestamp.
-
-No TTL check. Raises InvalidToken when no key decrypts it.)doc",
-                          &rotate_body});
-  def_fast_method(multi, {"extract_timestamp", {"self", "msg"}, 2, 2,
-                          R"doc(extract_timestamp(self, msg: bytes | str) -> int
-
-Return the timestamp of ``msg`` when any key authenticates it; InvalidToken otherwise.)doc",
-                          &extract_timestamp_body<FernetKeyRing>});
+No TTL check. Raises InvalidToken when no key decrypts it.)doc");
+  def_fast_method<extract_timestamp_body<FernetKeyRing, kMultiExtractTimestamp>>(
+      multi, "extract_timestamp", "int",
+      R"doc(Return the timestamp of ``msg`` when any key authenticates it; InvalidToken otherwise.)doc");
 }
 
 }  // namespace totp_native::bindings

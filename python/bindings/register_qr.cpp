@@ -20,12 +20,20 @@ int border_arg(PyObject* border) { return border ? arg_int(border, "border") : 4
 // rendering reads once the GIL is released.
 std::string data_copy(PyObject* data) { return std::string(BufferArg(data, "data", kBytesOrStr).view()); }
 
-py::object qr_svg_body(PyObject** a) {
-  const QrEcc level = ecc_arg(a[1]);
-  const int border = border_arg(a[2]);
-  const std::string dark = a[3] ? arg_text(a[3], "dark") : "#000000";
-  const std::string light = a[4] ? arg_text(a[4], "light") : "#ffffff";
-  const std::string data = data_copy(a[0]);
+constexpr FastParam kQrSvg[] = {
+    {"data", "str | bytes"},
+    {"ecc", "str", "'M'", kKeywordOnly},
+    {"border", "int", "4", kKeywordOnly},
+    {"dark", "str", "'#000000'", kKeywordOnly},
+    {"light", "str", "'#ffffff'", kKeywordOnly},
+};
+
+py::object qr_svg_body(FastArgs<kQrSvg> a) {
+  const QrEcc level = ecc_arg(a["ecc"]);
+  const int border = border_arg(a["border"]);
+  const std::string dark = a["dark"] ? arg_text(a["dark"], "dark") : "#000000";
+  const std::string light = a["light"] ? arg_text(a["light"], "light") : "#ffffff";
+  const std::string data = data_copy(a["data"]);
   std::string svg;
   {
     py::gil_scoped_release released;
@@ -34,11 +42,18 @@ py::object qr_svg_body(PyObject** a) {
   return py::str(svg);
 }
 
-py::object qr_png_body(PyObject** a) {
-  const QrEcc level = ecc_arg(a[1]);
-  const int border = border_arg(a[2]);
-  const int scale = a[3] ? arg_int(a[3], "scale") : 8;
-  const std::string data = data_copy(a[0]);
+constexpr FastParam kQrPng[] = {
+    {"data", "str | bytes"},
+    {"ecc", "str", "'M'", kKeywordOnly},
+    {"border", "int", "4", kKeywordOnly},
+    {"scale", "int", "8", kKeywordOnly},
+};
+
+py::object qr_png_body(FastArgs<kQrPng> a) {
+  const QrEcc level = ecc_arg(a["ecc"]);
+  const int border = border_arg(a["border"]);
+  const int scale = a["scale"] ? arg_int(a["scale"], "scale") : 8;
+  const std::string data = data_copy(a["data"]);
   std::vector<std::uint8_t> png;
   {
     py::gil_scoped_release released;
@@ -50,10 +65,9 @@ py::object qr_png_body(PyObject** a) {
 }  // namespace
 
 void register_qr(py::module_& m) {
-  def_fast(m, {"qr_svg", {"data", "ecc", "border", "dark", "light"}, 1, 1,
-               R"doc(qr_svg(data: str | bytes, *, ecc: str = 'M', border: int = 4, dark: str = '#000000', light: str = '#ffffff') -> str
-
-Return ``data`` as a QR code in a standalone SVG document.
+  def_fast<qr_svg_body>(
+      m, "qr_svg", "str",
+      R"doc(Return ``data`` as a QR code in a standalone SVG document.
 
 ``data`` (str, encoded as UTF-8, or bytes) is stored byte-exact in 8-bit mode in the
 smallest symbol at error correction level ``ecc`` ("L", "M", "Q" or "H"). The SVG has a
@@ -64,20 +78,17 @@ scanners want 4). Colours must be "#rgb" or "#rrggbb".
 
 Raises ValueError for empty or too-long data (at most 2953 bytes at "L", 2331 at "M",
 1663 at "Q", 1273 at "H") and for a bad ``ecc``, ``border`` or colour; TypeError for
-arguments of the wrong type.)doc",
-               &qr_svg_body});
+arguments of the wrong type.)doc");
 
-  def_fast(m, {"qr_png", {"data", "ecc", "border", "scale"}, 1, 1,
-               R"doc(qr_png(data: str | bytes, *, ecc: str = 'M', border: int = 4, scale: int = 8) -> bytes
-
-Return ``data`` as a QR code in a 1-bit greyscale PNG image.
+  def_fast<qr_png_body>(
+      m, "qr_png", "bytes",
+      R"doc(Return ``data`` as a QR code in a 1-bit greyscale PNG image.
 
 ``data``, ``ecc`` and ``border`` are as for :func:`qr_svg`; each module is ``scale``
 pixels square (1..64), so the image is ``(size + 2 * border) * scale`` pixels wide.
 
 Raises ValueError for empty or too-long data and for a bad ``ecc``, ``border`` or
-``scale``; TypeError for arguments of the wrong type.)doc",
-               &qr_png_body});
+``scale``; TypeError for arguments of the wrong type.)doc");
 }
 
 }  // namespace totp_native::bindings
