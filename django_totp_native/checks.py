@@ -135,7 +135,9 @@ def check_throttling(app_configs=None, **kwargs):
     except (TypeError, ValueError):
         device_cookie_max_age = 0
     if device_cookie_max_age is not None and device_cookie_max_age < 1:
-        problems.append("TOTP_DEVICE_COOKIE_MAX_AGE must be a number of seconds, at least 1, or None for no device tokens")
+        problems.append(
+            "TOTP_DEVICE_COOKIE_MAX_AGE must be a number of seconds, at least 1, or None for no device tokens"
+        )
     for name in ("LOGIN_FAILURE_WINDOW", "RECOVERY_EMAIL_WINDOW"):
         try:
             value = getattr(conf, name)

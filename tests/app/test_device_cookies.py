@@ -46,9 +46,18 @@ urlpatterns = [
 PASSWORD = "correct horse battery"
 JWT_CREATE, JWT_VERIFY = "/api/jwt/create/", "/api/jwt/totp/verify/"
 SESSION_LOGIN, SESSION_VERIFY = "/account/2fa/login/", "/account/2fa/verify/"
-#: The login name as the attacker types it: case, width and whitespace variants all feed
-#: the owner's one counter ("ａｌｉｃｅ" is fullwidth).
-VARIANTS = ("alice", "ALICE", "\uff41\uff4c\uff49\uff43\uff45", " Alice ")
+
+
+def spellings(login_name) -> list[str]:
+    """The login name as an attacker types it: case, width ("ａｌｉｃｅ") and whitespace
+    variants, which all feed the owner's one counter."""
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in login_name)
+    return [login_name, login_name.upper(), fullwidth, f" {login_name.capitalize()} "]
+
+
+def spelling(login_name, i) -> str:
+    return spellings(login_name)[i % 4]
+
 
 _counter = itertools.count(1)
 
@@ -105,7 +114,7 @@ def exhaust_jwt(limit, username="alice"):
     """The attack: wrong passwords for the login name in all its spellings, each from a new
     address, until the account's limit refuses even the right password."""
     for i in range(limit):
-        assert jwt_login(VARIANTS[i % len(VARIANTS)] if username == "alice" else username, f"guess{i}").status_code == 401
+        assert jwt_login(spelling(username, i), f"guess{i}").status_code == 401
     refused = jwt_login(username)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     return refused
@@ -122,9 +131,9 @@ def test_jwt_owner_with_a_device_token_signs_in_while_an_attacker_holds_the_acco
     owner = jwt_login(device_token=token)
     assert owner.status_code == 200 and owner.json()["access"] and owner.json()["refresh"]
     assert owner.json()["device_token"] != token  # each login hands out a fresh one
-    for spelling in VARIANTS[1:]:  # the token is for the account however its name is typed:
-        # the password is checked (these spellings are not the user's, so it fails)
-        assert jwt_login(spelling, device_token=token).status_code == 401
+    for variant in spellings("alice")[1:]:  # the token is for the account however its name is
+        # typed: the password is checked (and fails: these spellings are not the user's)
+        assert jwt_login(variant, device_token=token).status_code == 401
     stranger = jwt_login()
     assert stranger.status_code == 429 and int(stranger["Retry-After"]) > 0
     assert "access" not in stranger.json()
@@ -227,7 +236,7 @@ def session_login(client, username="alice", password=PASSWORD, **extra):
 
 def exhaust_session(limit, username="alice"):
     for i in range(limit):
-        response = session_login(Client(), VARIANTS[i % len(VARIANTS)] if username == "alice" else username, f"guess{i}")
+        response = session_login(Client(), spelling(username, i), f"guess{i}")
         assert response.status_code == 200 and b"Please enter a correct" in response.content
     stranger = Client()
     refused = session_login(stranger)
@@ -311,7 +320,7 @@ def admin_login(client, site, username="root", password=PASSWORD):
 
 def exhaust_admin(limit, site):
     for i in range(limit):
-        assert admin_login(Client(), site, ("root", "ROOT", "\uff52\uff4f\uff4f\uff54")[i % 3], f"guess{i}").status_code == 200
+        assert admin_login(Client(), site, spelling("root", i), f"guess{i}").status_code == 200
     stranger = Client()
     refused = admin_login(stranger, site)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0 and b"Too many" in refused.content
