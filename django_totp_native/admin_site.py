@@ -37,7 +37,7 @@ except ImportError:  # Django < 5.1: no LoginRequiredMiddleware, so nothing to o
 
 from .services import challenges, management, sessions, verification
 from .services.errors import InvalidChallenge, InvalidCode, LockedOut, NotEnrolled, SecretUnavailable
-from .throttle import PasswordStepLimitMixin, throttle_wait
+from .throttle import PasswordStepLimitMixin, remember_device, throttle_wait
 from .widgets import CodeInput
 
 
@@ -75,8 +75,8 @@ class OTPAdminLoginView(PasswordStepLimitMixin, LoginView):
         response = super().form_valid(form)
         challenges.signed_in_without_second_factor(user, request=request, sender=type(self.admin_site))
         if state.must_enroll:
-            return self.admin_site.enrollment_response(request)
-        return response
+            response = self.admin_site.enrollment_response(request)
+        return remember_device(request, response, user)
 
 
 class OTPAdminSiteMixin:
@@ -205,7 +205,8 @@ class OTPAdminSiteMixin:
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             target = reverse("admin:index", current_app=self.name)
-        return HttpResponseRedirect(target)
+        # The whole login passed (password and code): this browser is now a known device.
+        return remember_device(request, HttpResponseRedirect(target), login.user)
 
     # Other answers -------------------------------------------------------------------
 

@@ -2,10 +2,11 @@
 
 Ids are stable: E001 key missing, E002 key invalid, E003 TOTP parameters invalid,
 W001 default token salt (deploy), W002-W004 parameters authenticator apps ignore,
-W005 step-up off (deploy), E004 invalid throttling settings, W006 a cache that does not
-share counters between workers (deploy), E005 TOTP_ADMIN_REQUIRE_OTP on while the default
-admin site asks no code, W007 TOTP_ADMIN_REQUIRE_OTP set (it no longer does anything),
-W008 a default admin site without a code step (deploy).
+W005 step-up off (deploy), E004 invalid throttling settings (the device-token lifetime
+included), W006 a cache that does not share counters between workers (deploy), E005
+TOTP_ADMIN_REQUIRE_OTP on while the default admin site asks no code, W007
+TOTP_ADMIN_REQUIRE_OTP set (it no longer does anything), W008 a default admin site
+without a code step (deploy).
 """
 
 from django.core import checks
@@ -129,6 +130,14 @@ def check_throttling(app_configs=None, **kwargs):
             value = 0
         if value is not None and value < 1:
             problems.append(f"TOTP_{name} must be a positive integer, or None for no limit")
+    try:
+        device_cookie_max_age = conf.DEVICE_COOKIE_MAX_AGE
+    except (TypeError, ValueError):
+        device_cookie_max_age = 0
+    if device_cookie_max_age is not None and device_cookie_max_age < 1:
+        problems.append(
+            "TOTP_DEVICE_COOKIE_MAX_AGE must be a number of seconds, at least 1, or None for no device tokens"
+        )
     for name in ("LOGIN_FAILURE_WINDOW", "RECOVERY_EMAIL_WINDOW"):
         try:
             value = getattr(conf, name)

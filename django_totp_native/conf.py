@@ -176,6 +176,16 @@ class TotpSettings:
         return int(self._get("TOTP_LOGIN_FAILURE_WINDOW", 900))
 
     @property
+    def DEVICE_COOKIE_MAX_AGE(self):
+        """Lifetime in seconds of a device token (TOTP_DEVICE_COOKIE_MAX_AGE, default 15552000:
+        180 days; None turns device tokens off). A successful login hands the browser (a
+        cookie) or the JWT client (``device_token``) a token for the account; a later password
+        step that presents it is limited on its own, not by the account's shared
+        TOTP_LOGIN_FAILURES_PER_ACCOUNT, so guessing elsewhere cannot lock that device out."""
+        value = self._get("TOTP_DEVICE_COOKIE_MAX_AGE", 15552000)  # 180 days
+        return None if value is None else int(value)
+
+    @property
     def RECOVERY_EMAILS_PER_ACCOUNT(self):
         """Recovery e-mails one account receives within TOTP_RECOVERY_EMAIL_WINDOW
         (TOTP_RECOVERY_EMAILS_PER_ACCOUNT, default 3; None: no limit)."""

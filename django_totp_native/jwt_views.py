@@ -19,6 +19,14 @@ from .services import throttling
 from .throttle import TotpAnonThrottle, TotpUserThrottle
 
 
+@sensitive_variables("token")
+def _device_token(user) -> dict:
+    """``{"device_token": …}`` for the answer of a login that succeeded (with the second
+    factor, for a user who has one); empty while device tokens are off."""
+    token = throttling.issue_device_token(user)
+    return {} if token is None else {"device_token": token}
+
+
 class JWTCreateView(DetailErrorsMixin, GenericAPIView):
     """First step: credentials. Tokens at once without TOTP, else a challenge token."""
 
@@ -39,8 +47,11 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         username_field = get_user_model().USERNAME_FIELD
-        # Per login name, from any address: 429 before the password is checked when over.
-        attempt = throttling.password_attempt(request, serializer.validated_data[username_field])
+        # Per login name, from any address: 429 before the password is checked when over;
+        # a client with this account's device token is limited on its own instead.
+        attempt = throttling.password_attempt(
+            request, serializer.validated_data[username_field], serializer.validated_data.get("device_token")
+        )
         user = authenticate(
             request,
             **{username_field: serializer.validated_data[username_field]},
@@ -62,11 +73,13 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
                     "is_totp_enabled": False,
                     "totp_enrollment_required": True,
                     "totp_enrollment_token": enrollment_tokens.issue(user),
+                    **_device_token(user),
                 },
                 status=status.HTTP_200_OK,
             )
         challenges.signed_in_without_second_factor(user, request=request, sender=self.__class__)
-        return Response({"is_totp_enabled": False, **tokens_for(user, second_factor=False)}, status=status.HTTP_200_OK)
+        tokens = {"is_totp_enabled": False, **tokens_for(user, second_factor=False), **_device_token(user)}
+        return Response(tokens, status=status.HTTP_200_OK)
 
 
 class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
@@ -92,7 +105,7 @@ class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
             request=request, sender=self.__class__,
         )
         tokens = tokens_for(login.user, second_factor=True, device_proof=login.device_proof)
-        return Response(tokens, status=status.HTTP_200_OK)
+        return Response({**tokens, **_device_token(login.user)}, status=status.HTTP_200_OK)
 
 
 @extend_schema_view(

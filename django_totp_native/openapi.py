@@ -138,11 +138,22 @@ class FalseField(serializers.BooleanField):
     """A boolean that is always ``false`` in this response shape."""
 
 
+#: What a login's answer says of its ``device_token``.
+DEVICE_TOKEN_HELP = (
+    "A device token for this account (absent while TOTP_DEVICE_COOKIE_MAX_AGE is None): keep it "
+    "and send it as device_token with this account's next logins to /api/jwt/create/; their "
+    "failed passwords then count against this client's own limit, not the account's. Replaces "
+    "the one the client had; valid for TOTP_DEVICE_COOKIE_MAX_AGE seconds. Keep it as secret as "
+    "a refresh token."
+)
+
+
 class TokenPairSerializer(serializers.Serializer):
-    """SimpleJWT tokens."""
+    """SimpleJWT tokens, and the device token of the login that issued them."""
 
     refresh = serializers.CharField()
     access = serializers.CharField()
+    device_token = serializers.CharField(required=False, help_text=DEVICE_TOKEN_HELP)
 
 
 class TotpConfirmResponseSerializer(serializers.Serializer):
@@ -193,6 +204,7 @@ class LoginEnrollmentRequiredSerializer(serializers.Serializer):
     is_totp_enabled = FalseField()
     totp_enrollment_required = TrueField()
     totp_enrollment_token = serializers.CharField()
+    device_token = serializers.CharField(required=False, help_text=DEVICE_TOKEN_HELP)
 
 
 def login_response():

@@ -111,7 +111,15 @@ def jwt_create_serializer_class(username_field: str):
         attrs = {
             username_field: StrictCharField(write_only=True, max_length=254),
             "password": StrictCharField(write_only=True, max_length=4096, trim_whitespace=False),
-            "__doc__": "First login step: credentials.",
+            "device_token": StrictCharField(
+                write_only=True, required=False, allow_blank=True, allow_null=True, max_length=1024,
+                help_text=(
+                    "The device_token an earlier successful login of this account answered (optional). "
+                    "With it, failed passwords count against this client's own limit instead of the "
+                    "account's, so guessing elsewhere does not lock this client out."
+                ),
+            ),
+            "__doc__": "First login step: credentials, and the device token of an earlier login if any.",
         }
         cls = type("JWTCreateSerializer", (serializers.Serializer,), attrs)
         _login_serializers[username_field] = cls

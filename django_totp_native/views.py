@@ -33,7 +33,7 @@ from .serializers import (
 )
 from .services import devices, management, recovery, sessions, verification
 from .services.errors import InvalidCode
-from .throttle import TotpAnonThrottle, TotpUserThrottle
+from .throttle import TotpAnonThrottle, TotpUserThrottle, count_password_authentication
 
 logger = logging.getLogger("django_totp_native")
 
@@ -71,8 +71,11 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
 
     def get_authenticators(self):
         # The project's authentication classes (read per request, so override_settings
-        # applies), plus the enrollment token /api/jwt/create/ gives users who must enroll.
-        return [EnrollmentTokenAuthentication()] + [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+        # applies), plus the enrollment token /api/jwt/create/ gives users who must enroll;
+        # an HTTP Basic password counts against the account's limit like a login's.
+        return count_password_authentication(
+            [EnrollmentTokenAuthentication()] + [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+        )
 
     def get_serializer_class(self):
         return {
@@ -172,6 +175,10 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
 
     permission_classes = [AllowAny]
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
+
+    def get_authenticators(self):
+        # AllowAny, but DRF still authenticates: an HTTP Basic password is checked here too.
+        return count_password_authentication(super().get_authenticators())
 
     def get_serializer_class(self):
         if self.action == "recovery_confirm":

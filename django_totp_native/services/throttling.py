@@ -1,5 +1,6 @@
 """Who is asking, and how often: the client address of every throttle, per-account limits on
-the password step, and limits on recovery e-mails.
+the password step (with the device tokens that exempt a known browser or client from the
+account's shared count), and limits on recovery e-mails.
 
 Every limit counts in Django's default cache with atomic ``add`` + ``incr`` (Redis and
 Memcached are shared by all workers; LocMemCache counts per process). A counter is
@@ -20,9 +21,12 @@ import unicodedata
 from typing import Optional
 
 from django.core.cache import cache
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.views.decorators.debug import sensitive_variables
 
+from .. import core
 from ..conf import conf
+from . import keys
 from .errors import LockedOut
 
 _KEY_PREFIX = "totp_native:limit"
@@ -149,6 +153,80 @@ def _reserve(kind: str, digest: str, limit: Optional[int], window: int, now: flo
     return None, max(int(math.ceil(wait)), 1)
 
 
+# Device tokens ----------------------------------------------------------------------------
+#
+# OWASP's "device cookies" (Slow Down Online Guessing Attacks with Device Cookies): a login
+# that succeeds hands its browser or client a token for the account; a later password step
+# that presents it is counted against the token's own limit, not the account's shared one,
+# so someone guessing at the login name from elsewhere cannot lock a known device out.
+# A token's failures are counted over its whole life, not per window: after
+# TOTP_LOGIN_FAILURES_PER_ACCOUNT of them it is spent (OWASP's lockout list), and its holder
+# meets the account's limit like any unknown client until a login succeeds and hands out a
+# new token. Someone who steals a token thus gains that many guesses once, not per window.
+
+DEVICE_TOKEN_PURPOSE = "totp_device"
+#: Device cookies are named this plus a keyed hash of the login name: one per account
+#: signed in from the browser. "token" in the name: Django's error reports hide its value.
+DEVICE_COOKIE_PREFIX = "totp_device_token_"
+#: Longest device token looked at; real ones are about 120 characters.
+MAX_DEVICE_TOKEN_LENGTH = 1024
+
+
+def _device_subject(login_name) -> str:
+    # A keyed hash, so the token (readable by whoever holds it) does not carry the name.
+    return _digest("device", normalize_login_name(login_name))
+
+
+def device_cookie_name(login_name) -> str:
+    """The name of the cookie that holds the device token of ``login_name`` (as typed:
+    the normalised name decides), the same for the session pages and the admin login."""
+    return DEVICE_COOKIE_PREFIX + _digest("device-cookie", normalize_login_name(login_name))[:16]
+
+
+@sensitive_variables()
+def issue_device_token(user) -> Optional[str]:
+    """A new device token for ``user``'s login name (``USERNAME_FIELD``), to hand out after
+    a successful login; None while TOTP_DEVICE_COOKIE_MAX_AGE is None (device tokens off)."""
+    if conf.DEVICE_COOKIE_MAX_AGE is None:
+        return None
+    subject = _device_subject(user.get_username())
+    return core.sign_challenge(keys.challenge_key(), subject, DEVICE_TOKEN_PURPOSE, int(_now()))
+
+
+@sensitive_variables("device_token", "subject")
+def _device_token_ident(device_token, login_name) -> Optional[str]:
+    """The identity of ``device_token`` (a keyed hash of its nonce: the key of its own
+    counter) when it is genuine (signature and purpose), younger than
+    TOTP_DEVICE_COOKIE_MAX_AGE and issued for ``login_name`` (normalised); else None: the
+    login is then an unknown client's."""
+    max_age = conf.DEVICE_COOKIE_MAX_AGE
+    if max_age is None or not isinstance(device_token, str) or not device_token:
+        return None
+    if len(device_token) > MAX_DEVICE_TOKEN_LENGTH or "\x00" in device_token:
+        return None
+    try:
+        subject, _issued_at, nonce = core.verify_challenge(
+            keys.challenge_key(), device_token, DEVICE_TOKEN_PURPOSE, max_age, int(_now())
+        )
+    except core.InvalidToken:  # forged, altered, another purpose or key, or expired
+        return None
+    if not constant_time_compare(subject, _device_subject(login_name)):
+        return None  # another account's token: it buys nothing here
+    return _digest("device-nonce", nonce)
+
+
+def _reserve_device_failure(device_ident: str, limit: Optional[int]) -> Optional[_Reservation]:
+    """A reservation when the token has had fewer than ``limit`` failures in its life, else
+    None (the token is spent). The counter lives as long as the token can be presented."""
+    if limit is None:
+        return _Reservation(None)
+    key = f"{_KEY_PREFIX}:device:{device_ident}"
+    if _incr(key, timeout=conf.DEVICE_COOKIE_MAX_AGE) <= limit:
+        return _Reservation(key)
+    _Reservation(key).release()
+    return None
+
+
 # Password step ----------------------------------------------------------------------------
 
 
@@ -173,20 +251,33 @@ class PasswordAttempt:
             self._reservation.release()
 
 
-def begin_password_attempt(request, login_name) -> PasswordAttempt:
+@sensitive_variables("device_token")
+def begin_password_attempt(request, login_name, device_token=None) -> PasswordAttempt:
     """Count one password check for ``login_name`` (whatever was typed; the account need
     not exist, so a refusal reveals nothing) before it is made. Check ``refused`` first:
-    a refused attempt must not check the password."""
+    a refused attempt must not check the password.
+
+    With a valid ``device_token`` for that login name (``issue_device_token``) the check
+    counts against the token's own TOTP_LOGIN_FAILURES_PER_ACCOUNT failures (over its
+    life), not the account's, so the account's limit being reached elsewhere does not
+    refuse it. A token that has had that many failures is spent: this and every later
+    check with it meet the account's limit.
+    """
+    limit = conf.LOGIN_FAILURES_PER_ACCOUNT
+    device_ident = _device_token_ident(device_token, login_name)
+    if device_ident is not None:
+        reservation = _reserve_device_failure(device_ident, limit)
+        if reservation is not None:
+            return PasswordAttempt(reservation, 0)
     digest = _digest("password", normalize_login_name(login_name))
-    reservation, wait = _reserve(
-        "password", digest, conf.LOGIN_FAILURES_PER_ACCOUNT, conf.LOGIN_FAILURE_WINDOW, _now()
-    )
+    reservation, wait = _reserve("password", digest, limit, conf.LOGIN_FAILURE_WINDOW, _now())
     return PasswordAttempt(reservation, wait)
 
 
-def password_attempt(request, login_name) -> PasswordAttempt:
+@sensitive_variables("device_token")
+def password_attempt(request, login_name, device_token=None) -> PasswordAttempt:
     """``begin_password_attempt`` for API views: raises TooManyAttempts (429) when refused."""
-    attempt = begin_password_attempt(request, login_name)
+    attempt = begin_password_attempt(request, login_name, device_token)
     if attempt.refused:
         raise attempt.error()
     return attempt

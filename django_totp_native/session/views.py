@@ -40,7 +40,7 @@ from ..services.errors import (
     NotEnrolled,
     SecretUnavailable,
 )
-from ..throttle import PasswordStepLimitMixin
+from ..throttle import PasswordStepLimitMixin, remember_device
 from . import access
 from .decorators import second_factor_if_enabled
 from .forms import CodeForm, ConfirmChangeForm, RecoveryConfirmForm, RecoveryRequestForm, SecondFactorForm
@@ -145,8 +145,8 @@ class LoginView(PasswordStepLimitMixin, auth_views.LoginView):
         response = super().form_valid(form)
         challenges.signed_in_without_second_factor(user, request=self.request, sender=self.__class__)
         if state.must_enroll:
-            return HttpResponseRedirect(access.enroll_url(self.get_success_url()))
-        return response
+            response = HttpResponseRedirect(access.enroll_url(self.get_success_url()))
+        return remember_device(self.request, response, user)
 
 
 @method_decorator([sensitive_post_parameters("code"), csrf_protect, never_cache], name="dispatch")
@@ -196,7 +196,8 @@ class VerifyView(View):
 
     def finish(self, login, *, used_backup_code: bool):
         request = self.request
-        if self.pending is not None:
+        signed_in = self.pending is not None
+        if signed_in:
             next_url = safe_next(request, self.pending.next)
             sessions.sign_in(request, login, backend=self.pending.backend)
         else:
@@ -209,7 +210,9 @@ class VerifyView(View):
                 messages.WARNING,
                 _("You used a backup code. It cannot be used again; regenerate your backup codes if few are left."),
             )
-        return redirect(next_url or _default_next())
+        response = redirect(next_url or _default_next())
+        # The whole login passed (password and code): this browser is now a known device.
+        return remember_device(request, response, login.user) if signed_in else response
 
     def render(self, form):
         context = {

@@ -42,6 +42,7 @@ NOT_SECRET = {
     ("services.throttling", "_incr", "key"): "a cache key: a keyed hash of the login name",
     ("services.throttling", "_reserve", "key"): "a cache key: a keyed hash of the login name",
     ("services.throttling", "_reserve", "digest"): "a keyed hash of the login name",
+    ("services.throttling", "_reserve_device_failure", "key"): "a cache key: a keyed hash of a device token's nonce",
     ("services.throttling", "begin_password_attempt", "digest"): "a keyed hash of the login name",
     ("session.forms", "ConfirmChangeForm.__init__", "require_code"): "a flag: whether the form asks for a code",
     ("session.views", "VerifyView.finish", "used_backup_code"): "a flag: whether a backup code was used",

@@ -5,6 +5,7 @@ This module is also the URLconf of its tests: the API, the default admin (the op
 site), a second OTP admin site and the session pages.
 """
 
+import base64
 import itertools
 import re
 import threading
@@ -16,6 +17,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import include, path
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.test import APIClient
 
 from django_totp_native import checks
@@ -23,6 +25,7 @@ from django_totp_native.admin import OTPAdminSite
 from django_totp_native.conf import conf
 from django_totp_native.services.sessions import PENDING_LOGIN_KEY
 from django_totp_native.services import throttling
+from django_totp_native.views import TotpRecoveryViewSet
 
 from .conftest import enroll
 
@@ -307,6 +310,65 @@ def test_default_admin_login_counts_only_wrong_passwords(make_user, limit):
     client = Client()
     assert client.post("/admin/login/", {"username": "staffer", "password": PASSWORD}).status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+# HTTP Basic on this app's API (issue 18 item 8) -------------------------------------------
+
+TOTP_CREATE = "/api/totp/create/"
+
+
+def basic(username, password) -> dict:
+    """An Authorization: Basic header, from a new address."""
+    credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"HTTP_AUTHORIZATION": f"Basic {credentials}", **new_address()}
+
+
+@pytest.fixture
+def basic_enabled(settings):
+    """A site that also enables HTTP Basic for its API."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_AUTHENTICATION_CLASSES": (
+            "rest_framework_simplejwt.authentication.JWTAuthentication",
+            "rest_framework.authentication.BasicAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ),
+    }
+
+
+def test_basic_passwords_on_the_api_stop_at_the_account_limit(user, basic_enabled, password_checks):
+    """The reviewer's attack, with the default limit: 12 wrong Basic passwords on
+    totp/create/ from new addresses, then the right one."""
+    answers = [APIClient().post(TOTP_CREATE, **basic("alice", f"guess{i}")).status_code for i in range(12)]
+    assert answers == [401] * 10 + [429] * 2
+    right = APIClient().post(TOTP_CREATE, **basic("alice", PASSWORD))
+    assert right.status_code == 429 and int(right["Retry-After"]) > 0
+    assert "Too many failed attempts" in right.json()["detail"]
+    assert len(password_checks) == 10  # over the limit no password is checked
+    # One counter with the logins: the account's JWT login is refused too.
+    refused = APIClient().post(JWT_CREATE, {"username": "alice", "password": PASSWORD}, format="json")
+    assert refused.status_code == 429
+
+
+def test_a_right_basic_password_does_not_count(user, basic_enabled, limit):
+    for _ in range(limit + 1):
+        assert APIClient().post(TOTP_CREATE, **basic("alice", PASSWORD)).status_code == 201
+    for i in range(limit):  # spelling variants share the counter, as at the logins
+        assert APIClient().post(TOTP_CREATE, **basic(("Alice", "ALICE")[i % 2], f"guess{i}")).status_code == 401
+    assert APIClient().post(TOTP_CREATE, **basic("alice", PASSWORD)).status_code == 429
+
+
+def test_basic_passwords_on_recovery_count_too(user, limit, monkeypatch, password_checks):
+    """Recovery allows anyone, but DRF authenticates its requests all the same."""
+    monkeypatch.setattr(TotpRecoveryViewSet, "authentication_classes", [BasicAuthentication, SessionAuthentication])
+    body = {"email": "alice@example.com"}
+    answers = [
+        APIClient().post(API_RECOVERY, body, format="json", **basic("alice", f"guess{i}")).status_code
+        for i in range(limit + 2)
+    ]
+    assert answers == [401] * limit + [429] * 2
+    assert APIClient().post(API_RECOVERY, body, format="json", **basic("alice", PASSWORD)).status_code == 429
+    assert len(password_checks) == limit
 
 
 # Recovery e-mails -------------------------------------------------------------------------

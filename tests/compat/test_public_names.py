@@ -90,7 +90,10 @@ def test_render_qr_code_svg_is_an_svg_of_the_data():
 def test_jwt_create_serializer_uses_the_username_field():
     from django_totp_native.serializers import JWTCreateSerializer
 
-    assert set(JWTCreateSerializer().fields) == {"username", "password"}
+    fields = JWTCreateSerializer().fields
+    assert {name for name, field in fields.items() if field.required} == {"username", "password"}
+    # Added since django-totp, optional (issue 18 item 4): a body without it is as before.
+    assert set(fields) - {"username", "password"} == {"device_token"}
 
 
 def test_app_config_alias_keeps_automatic_detection():

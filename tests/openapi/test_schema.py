@@ -144,6 +144,17 @@ def test_login_answers_tokens_a_challenge_or_an_enrollment_token(schema):
     assert request_schema(schema, "jwt_create")["required"] == ["password", "username"]
 
 
+def test_the_device_token_goes_out_with_a_whole_login_and_comes_back_optional(schema):
+    """Issue 18 item 4: an added, optional field of the login's body and of its answers
+    that complete a login (never of the challenge, which the password alone earns)."""
+    assert request_schema(schema, "jwt_create")["properties"]["device_token"]["type"] == "string"
+    shapes = [resolve(schema, s) for s in response_schema(schema, "jwt_create", "200")["oneOf"]]
+    carrying = {tuple(sorted(s["required"]))[-1] for s in shapes if "device_token" in s["properties"]}
+    assert carrying == {"refresh", "totp_enrollment_token"}
+    assert "device_token" in response_schema(schema, "jwt_totp_verify", "200")["properties"]
+    assert all("device_token" not in s["required"] for s in shapes)
+
+
 def test_second_step_and_confirm_bodies(schema):
     verify = request_schema(schema, "jwt_totp_verify")
     assert verify["required"] == ["totp_challenge_token"]

@@ -3,6 +3,8 @@
 from . import Breakage
 
 SECOND_FACTOR_GATE = "tests/app/test_second_factor_gate.py"
+DEVICE_COOKIES = "tests/app/test_device_cookies.py"
+THROTTLE_ATTACKS = "tests/app/test_throttle_attacks.py"
 
 # Both proofs are written out in services/sessions.py; the breakage must drop the
 # confirmation time from both at once (one without the other refuses every credential,
@@ -106,5 +108,61 @@ BREAKAGES: list[Breakage] = [
             for front_end in ("jwt", "session", "admin")
         ),
         why="a login with the password alone (no 2FA) sends no non_totp_login_succeeded, through any front end",
+    ),
+    Breakage(
+        name="device-token-ignored",
+        source="issue 18 item 4",
+        path="django_totp_native/services/throttling.py",
+        old="    device_ident = _device_token_ident(device_token, login_name)\n",
+        new="    device_ident = None\n",
+        kills=(
+            f"{DEVICE_COOKIES}::test_jwt_owner_with_a_device_token_signs_in_while_an_attacker_holds_the_account_limit",
+            f"{DEVICE_COOKIES}::test_jwt_with_2fa_the_device_token_comes_with_the_whole_login",
+            f"{DEVICE_COOKIES}::test_session_owner_with_a_device_cookie_signs_in_while_an_attacker_holds_the_account_limit",
+            f"{DEVICE_COOKIES}::test_session_with_2fa_the_cookie_comes_with_the_code_and_spares_the_owner",
+            f"{DEVICE_COOKIES}::test_admin_superuser_with_a_device_cookie_signs_in_while_an_attacker_holds_the_account_limit"
+            "[default-otp-admin]",
+            f"{DEVICE_COOKIES}::test_admin_with_2fa_the_cookie_comes_with_the_code_and_spares_the_owner[otp-admin-site]",
+        ),
+        why="anyone who knows a login name keeps its owner out of every login, from a known device too",
+    ),
+    Breakage(
+        name="device-token-not-bound-to-the-login-name",
+        source="issue 18 item 4",
+        path="django_totp_native/services/throttling.py",
+        old="    if not constant_time_compare(subject, _device_subject(login_name)):\n",
+        new="    if False:\n",
+        kills=(f"{DEVICE_COOKIES}::test_a_device_token_opens_only_its_own_account_and_only_while_genuine",),
+        why="one's own device token lifts the per-account limit of any other account: unlimited guessing",
+    ),
+    Breakage(
+        name="device-token-never-spent",
+        source="issue 18 item 4",
+        path="django_totp_native/services/throttling.py",
+        old="    if _incr(key, timeout=conf.DEVICE_COOKIE_MAX_AGE) <= limit:\n",
+        new="    if _incr(key, timeout=conf.DEVICE_COOKIE_MAX_AGE) > -1:\n",
+        kills=(f"{DEVICE_COOKIES}::test_a_device_token_has_its_own_limit_and_too_many_failures_spend_it",),
+        why="whoever took a device token guesses the account's password without any limit",
+    ),
+    Breakage(
+        name="device-cookie-readable-by-scripts",
+        source="issue 18 item 4",
+        path="django_totp_native/throttle.py",
+        old="            httponly=True,\n",
+        new="            httponly=False,\n",
+        kills=(f"{DEVICE_COOKIES}::test_the_device_cookie_is_http_only_same_site_lax_long_lived_and_secure_over_https",),
+        why="a script injected into the site reads the device cookie and lifts the account's limit with it",
+    ),
+    Breakage(
+        name="basic-passwords-not-counted",
+        source="issue 18 item 8",
+        path="django_totp_native/throttle.py",
+        old="            authenticator.authenticate_credentials = _counted_password_check(authenticator.authenticate_credentials)\n",
+        new="            pass\n",
+        kills=(
+            f"{THROTTLE_ATTACKS}::test_basic_passwords_on_the_api_stop_at_the_account_limit",
+            f"{THROTTLE_ATTACKS}::test_basic_passwords_on_recovery_count_too",
+        ),
+        why="with HTTP Basic enabled, the app's API answers unlimited password guesses (401, then 201 for the right one)",
     ),
 ]
