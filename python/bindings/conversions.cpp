@@ -118,9 +118,26 @@ BufferArg::~BufferArg() {
   Py_CLEAR(pin_.obj);
 }
 
+void require_initialised(const py::handle& obj, const std::type_info& type, const char* class_name) {
+  const py::detail::type_info* const info = py::detail::get_type_info(type);
+  if (info == nullptr || !PyObject_TypeCheck(obj.ptr(), info->type)) {
+    throw py::type_error(std::string("expected a ") + class_name + " object");
+  }
+  auto* const inst = reinterpret_cast<py::detail::instance*>(obj.ptr());
+  const py::detail::value_and_holder vh = inst->get_value_and_holder(info, false);
+  // A found entry has inst set; the holder is constructed only by a completed __init__.
+  if (vh.inst == nullptr || !vh.holder_constructed() || vh.value_ptr() == nullptr) {
+    throw py::type_error(std::string(class_name) + " object is not initialised");
+  }
+}
+
 FernetKeyRing arg_key_ring(const py::handle& obj, const char* what) {
-  if (py::isinstance<FernetKeyRing>(obj)) return obj.cast<const FernetKeyRing&>();
-  if (py::isinstance<FernetKey>(obj)) return FernetKeyRing({obj.cast<const FernetKey&>()});
+  if (py::isinstance<FernetKeyRing>(obj)) {
+    return initialised_cast<FernetKeyRing>(obj, "MultiFernet");
+  }
+  if (py::isinstance<FernetKey>(obj)) {
+    return FernetKeyRing({initialised_cast<FernetKey>(obj, "Fernet")});
+  }
   throw py::type_error(std::string(what) +
                        " must be a django_totp_native.core Fernet or MultiFernet");
 }

@@ -57,7 +57,7 @@ std::vector<FernetKey> fernet_list(py::handle fernets) {
       throw py::type_error(
           "MultiFernet takes django_totp_native.core.Fernet instances, not " + type_name(item));
     }
-    keys.push_back(item.cast<const FernetKey&>());
+    keys.push_back(initialised_cast<FernetKey>(item, "Fernet"));
   }
   return keys;
 }
@@ -71,7 +71,7 @@ const Keys& self_of(PyObject* self) {
     throw py::type_error("the method was called on an object that is not a " +
                          std::string(std::is_same_v<Keys, FernetKey> ? "Fernet" : "MultiFernet"));
   }
-  return py::handle(self).cast<const Keys&>();
+  return initialised_cast<Keys>(self, std::is_same_v<Keys, FernetKey> ? "Fernet" : "MultiFernet");
 }
 
 // payload names the data or token parameter as cryptography does: Fernet's own name

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 
 #include "totp_native/fernet.hpp"
 
@@ -79,6 +80,19 @@ inline constexpr BufferArg::Accept kBytesOrStr = BufferArg::Accept::kBytesOrStr;
 // str_utf8 returns the UTF-8 of a str argument (immutable, so the view is valid while
 // |obj| lives); py::value_error for lone surrogates. |obj| must be a str.
 std::string_view str_utf8(const py::handle& obj, const char* what);
+// require_initialised throws py::type_error("<class_name> object is not initialised") when
+// |obj|, an instance of the bound class of C++ type |type|, never ran __init__
+// (Fernet.__new__(Fernet)): pybind11 would then hand out uninitialised memory as the C++
+// object. The message names the class only, never the value.
+void require_initialised(const py::handle& obj, const std::type_info& type, const char* class_name);
+// initialised_cast is obj.cast<const T&>() for an instance of T that must have been
+// initialised (require_initialised); every Fernet/MultiFernet the bindings read goes
+// through it.
+template <typename T>
+const T& initialised_cast(const py::handle& obj, const char* class_name) {
+  require_initialised(obj, typeid(T), class_name);
+  return obj.cast<const T&>();
+}
 // arg_key_ring returns the keys of a Fernet or MultiFernet argument (a copy: it shares
 // the key material, so nothing the caller does later can free what the core uses).
 FernetKeyRing arg_key_ring(const py::handle& obj, const char* what);
