@@ -5,6 +5,7 @@ from . import Breakage
 SECOND_FACTOR_GATE = "tests/app/test_second_factor_gate.py"
 DEVICE_COOKIES = "tests/app/test_device_cookies.py"
 THROTTLE_ATTACKS = "tests/app/test_throttle_attacks.py"
+SUPERUSER_RULE = "tests/app/test_admin_superuser_rule.py"
 
 # Both proofs are written out in services/sessions.py; the breakage must drop the
 # confirmation time from both at once (one without the other refuses every credential,
@@ -164,5 +165,29 @@ BREAKAGES: list[Breakage] = [
             f"{THROTTLE_ATTACKS}::test_basic_passwords_on_recovery_count_too",
         ),
         why="with HTTP Basic enabled, the app's API answers unlimited password guesses (401, then 201 for the right one)",
+    ),
+    Breakage(
+        name="backup-code-admin-without-the-superuser-rule",
+        source="issue 18 item 6",
+        path="django_totp_native/admin/devices.py",
+        old="class BackupCodeAdmin(SuperuserRuleMixin, ReadOnlyAdminMixin, admin.ModelAdmin):",
+        new="class BackupCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):",
+        kills=(
+            f"{SUPERUSER_RULE}::test_every_action_offered_is_refused_for_a_superusers_rows[BackupCode]",
+            f"{SUPERUSER_RULE}::test_the_delete_view_of_a_superusers_row_is_refused[BackupCode]",
+        ),
+        why="a staff member with delete_backupcode deletes a superuser's backup codes",
+    ),
+    Breakage(
+        name="superuser-rule-guards-only-delete-selected",
+        source="issue 18 item 6",
+        path="django_totp_native/admin/actions.py",
+        old="            name: (self._refusing_protected_owners(func), name, description)\n",
+        new=(
+            "            name: (self._refusing_protected_owners(func) if name == \"delete_selected\" else func,"
+            " name, description)\n"
+        ),
+        kills=(f"{SUPERUSER_RULE}::test_an_action_added_to_a_2fa_admin_is_refused_for_a_superusers_rows",),
+        why="an action a project adds to a 2FA admin changes a superuser's rows for any staff member",
     ),
 ]
