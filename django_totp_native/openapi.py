@@ -24,16 +24,20 @@ __all__ = ["extend_schema", "extend_schema_view", "errors", "login_response", "a
 
 #: Response header of every 429 during a throttle or backoff wait (absent on a hard lock).
 RETRY_AFTER = "Retry-After"
+#: Response header of every answer, always with ``no-store`` (drf.NeverCacheMixin).
+CACHE_CONTROL = "Cache-Control"
 
 
 def extend_schema(**kwargs):
-    """drf-spectacular's ``extend_schema``, or a no-op without it. A 429 among the
-    responses also documents its ``Retry-After`` header."""
+    """drf-spectacular's ``extend_schema``, or a no-op without it. Every response
+    documents its ``Cache-Control: no-store`` header, and a 429 its ``Retry-After``."""
     if _spectacular is None:
         return _unchanged
+    parameters = [*kwargs.get("parameters", ()), _cache_control_header()]
     responses = kwargs.get("responses")
     if isinstance(responses, dict) and 429 in responses:
-        kwargs["parameters"] = [*kwargs.get("parameters", ()), _retry_after_header()]
+        parameters.append(_retry_after_header())
+    kwargs["parameters"] = parameters
     return _spectacular.extend_schema(**kwargs)
 
 
@@ -46,6 +50,22 @@ def extend_schema_view(**kwargs):
 
 def _unchanged(view):
     return view
+
+
+def _cache_control_header():
+    # Required and matched: schemathesis (tools/schemathesis.sh) then checks every answer.
+    return _spectacular.OpenApiParameter(
+        CACHE_CONTROL,
+        type=str,
+        location=_spectacular.OpenApiParameter.HEADER,
+        response=True,
+        required=True,
+        pattern=r"(^|,)\s*no-store\s*(,|$)",
+        description=(
+            "Always contains ``no-store``: answers carry secrets, backup codes and tokens, "
+            "and no browser or proxy cache may keep them."
+        ),
+    )
 
 
 def _retry_after_header():

@@ -13,7 +13,7 @@ from rest_framework.settings import api_settings
 
 from .compat import face
 from .conf import conf
-from .drf import DetailErrorsMixin
+from .drf import APIViewMixin
 from .openapi import (
     RecoverySentSerializer,
     StepUpRequestSerializer,
@@ -63,7 +63,7 @@ def require_step_up(request, user) -> None:
         raise InvalidCode(gettext("Invalid 2FA code."))
 
 
-class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
+class TotpViewSet(APIViewMixin, viewsets.GenericViewSet):
     """Enrollment and management of the signed-in user's TOTP device."""
 
     permission_classes = [IsAuthenticated, HasSecondFactor]
@@ -170,7 +170,7 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         return Response(self.get_serializer({"backup_codes": codes}).data, status=status.HTTP_200_OK)
 
 
-class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
+class TotpRecoveryViewSet(APIViewMixin, viewsets.GenericViewSet):
     """Recovery for users who lost their device: an e-mailed link plus the password."""
 
     permission_classes = [AllowAny]
