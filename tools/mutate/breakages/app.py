@@ -6,6 +6,7 @@ SECOND_FACTOR_GATE = "tests/app/test_second_factor_gate.py"
 DEVICE_COOKIES = "tests/app/test_device_cookies.py"
 THROTTLE_ATTACKS = "tests/app/test_throttle_attacks.py"
 SUPERUSER_RULE = "tests/app/test_admin_superuser_rule.py"
+NO_STORE = "tests/app/test_no_store.py"
 
 # Both proofs are written out in services/sessions.py; the breakage must drop the
 # confirmation time from both at once (one without the other refuses every credential,
@@ -189,5 +190,30 @@ BREAKAGES: list[Breakage] = [
         ),
         kills=(f"{SUPERUSER_RULE}::test_an_action_added_to_a_2fa_admin_is_refused_for_a_superusers_rows",),
         why="an action a project adds to a 2FA admin changes a superuser's rows for any staff member",
+    ),
+    Breakage(
+        name="api-answers-cacheable",
+        source="issue 18 item 9",
+        path="django_totp_native/drf.py",
+        old="        add_never_cache_headers(response)\n",
+        new="",
+        kills=tuple(
+            f"{NO_STORE}::test_every_answer_is_no_store[{endpoint}-success]"
+            for endpoint in ("totp/create", "totp/confirm", "totp/rotate_backup_codes", "jwt/create", "jwt/totp/verify")
+        ),
+        why="a TOTP secret, backup codes and JWTs may be kept by a browser's disk cache or a shared proxy",
+    ),
+    Breakage(
+        name="api-errors-cacheable",
+        source="issue 18 item 9",
+        path="django_totp_native/drf.py",
+        old="        add_never_cache_headers(response)\n",
+        new="        if response.status_code < 400:\n            add_never_cache_headers(response)\n",
+        kills=(
+            f"{NO_STORE}::test_every_answer_is_no_store[totp/confirm-error]",
+            f"{NO_STORE}::test_every_answer_is_no_store[jwt/create-error]",
+            f"{NO_STORE}::test_a_throttled_answer_is_no_store",
+        ),
+        why="error answers (a wrong code, a wrong password, a throttle) may be cached and replayed to the next client",
     ),
 ]
