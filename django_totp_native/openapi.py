@@ -116,6 +116,10 @@ class ThrottledErrorSerializer(ErrorSerializer):
     or too many failed passwords for this login name."""
 
 
+class NotFoundErrorSerializer(ErrorSerializer):
+    """404: recovery by e-mail is turned off on this site (``TOTP_EMAIL_RECOVERY = False``)."""
+
+
 class UnavailableErrorSerializer(ErrorSerializer):
     """503: the device's secret opens with none of the server's TOTP_ENCRYPTION_KEY keys
     (a lost or wrong key); not a wrong code, and not counted as one."""
@@ -131,6 +135,7 @@ _ERRORS = {
     400: (ValidationErrorSerializer, "Invalid request or refused action."),
     401: (AuthenticationErrorSerializer, "Not authenticated, or the credential is invalid or expired."),
     403: (PermissionErrorSerializer, "Authenticated, but this credential may not do this."),
+    404: (NotFoundErrorSerializer, "Recovery by e-mail is turned off on this site (TOTP_EMAIL_RECOVERY = False)."),
     415: (UnsupportedMediaTypeErrorSerializer, "Unsupported Content-Type."),
     429: (ThrottledErrorSerializer, "Too many attempts; see Retry-After."),
     503: (UnavailableErrorSerializer, "The account's stored secret cannot be opened with the server's keys."),
