@@ -7,6 +7,7 @@ DEVICE_COOKIES = "tests/app/test_device_cookies.py"
 THROTTLE_ATTACKS = "tests/app/test_throttle_attacks.py"
 SUPERUSER_RULE = "tests/app/test_admin_superuser_rule.py"
 NO_STORE = "tests/app/test_no_store.py"
+EMAIL_RECOVERY = "tests/app/test_email_recovery_setting.py"
 
 # Both proofs are written out in services/sessions.py; the breakage must drop the
 # confirmation time from both at once (one without the other refuses every credential,
@@ -215,5 +216,47 @@ BREAKAGES: list[Breakage] = [
             f"{NO_STORE}::test_a_throttled_answer_is_no_store",
         ),
         why="error answers (a wrong code, a wrong password, a throttle) may be cached and replayed to the next client",
+    ),
+    Breakage(
+        name="recovery-endpoints-answer-while-off",
+        source="issue 18 item 11",
+        path="django_totp_native/views.py",
+        old="        if not recovery.is_enabled():\n            raise NotFound(recovery.RECOVERY_DISABLED)\n",
+        new="",
+        kills=(
+            f"{EMAIL_RECOVERY}::test_the_recovery_endpoints_are_404_and_send_nothing",
+            f"{EMAIL_RECOVERY}::test_a_link_emailed_before_recovery_was_turned_off_does_not_turn_2fa_off",
+        ),
+        why="with TOTP_EMAIL_RECOVERY = False the API still offers recovery (answering 200 and 400, not 404)",
+    ),
+    Breakage(
+        name="recovery-pages-while-off",
+        source="issue 18 item 11",
+        path="django_totp_native/session/views.py",
+        old="        if not recovery.is_enabled():\n            raise Http404(recovery.RECOVERY_DISABLED)\n",
+        new="",
+        kills=(
+            f"{EMAIL_RECOVERY}::test_the_recovery_pages_are_404_and_send_nothing",
+            f"{EMAIL_RECOVERY}::test_a_link_emailed_before_recovery_was_turned_off_does_not_turn_2fa_off",
+        ),
+        why="with TOTP_EMAIL_RECOVERY = False the session recovery pages are still served",
+    ),
+    Breakage(
+        name="recovery-service-ignores-the-setting",
+        source="issue 18 item 11",
+        path="django_totp_native/services/recovery.py",
+        old="    if not is_enabled():\n        raise RecoveryDisabled()\n",
+        new="",
+        kills=(f"{EMAIL_RECOVERY}::test_the_service_refuses_a_valid_link_while_off",),
+        why="a recovery link e-mailed before recovery was turned off still turns 2FA off through a project's own view",
+    ),
+    Breakage(
+        name="code-page-links-recovery-while-off",
+        source="issue 18 item 11",
+        path="django_totp_native/templates/django_totp_native/verify.html",
+        old="{% if email_recovery %}",
+        new="{% if True %}",
+        kills=(f"{EMAIL_RECOVERY}::test_the_code_page_does_not_offer_recovery",),
+        why="with TOTP_EMAIL_RECOVERY = False the code page still sends users to a recovery page that answers 404",
     ),
 ]
