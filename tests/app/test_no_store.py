@@ -11,6 +11,7 @@ success and once an error, and each answer must say ``no-store``.
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 
 from django_totp_native.services import recovery
 
@@ -138,3 +139,12 @@ def test_a_throttled_answer_is_no_store(api, people, settings):
     post(api, "/api/jwt/create/", {"username": "alice", "password": "wrong"})
     throttled = post(api, "/api/jwt/create/", {"username": "alice", "password": PASSWORD})
     assert throttled.status_code == 429 and "no-store" in directives(throttled)
+
+
+def test_an_unavailable_answer_is_no_store(api, people, settings):
+    # 503 totp_unavailable: the device's secret opens with none of the configured keys.
+    _, enrolled = people
+    token = jwt_login(api, enrolled.user)["totp_challenge_token"]
+    settings.TOTP_ENCRYPTION_KEY = Fernet.generate_key().decode()
+    answer = post(api, "/api/jwt/totp/verify/", {"totp_challenge_token": token, "otp_code": enrolled.code()})
+    assert answer.status_code == 503 and "no-store" in directives(answer)

@@ -214,6 +214,7 @@ BREAKAGES: list[Breakage] = [
             f"{NO_STORE}::test_every_answer_is_no_store[totp/confirm-error]",
             f"{NO_STORE}::test_every_answer_is_no_store[jwt/create-error]",
             f"{NO_STORE}::test_a_throttled_answer_is_no_store",
+            f"{NO_STORE}::test_an_unavailable_answer_is_no_store",
         ),
         why="error answers (a wrong code, a wrong password, a throttle) may be cached and replayed to the next client",
     ),
