@@ -6,7 +6,7 @@ W005 step-up off (deploy), E004 invalid throttling settings (the device-token li
 included), W006 a cache that does not share counters between workers (deploy), E005
 TOTP_ADMIN_REQUIRE_OTP on while the default admin site asks no code, W007
 TOTP_ADMIN_REQUIRE_OTP set (it no longer does anything), W008 a default admin site
-without a code step (deploy).
+without a code step (deploy), W009 e-mail recovery on (deploy).
 """
 
 from django.core import checks
@@ -113,6 +113,24 @@ def check_deploy(app_configs=None, **kwargs):
             )
         )
     return messages
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_email_recovery(app_configs=None, **kwargs):
+    """On by default to stay compatible with django-totp, e-mail recovery makes the second
+    factor as strong as the mailbox: said once, at deploy time, for the site to decide."""
+    if not conf.EMAIL_RECOVERY:
+        return []
+    return [
+        checks.Warning(
+            "TOTP_EMAIL_RECOVERY is on: whoever can read a user's e-mail and knows the password "
+            "can turn the user's 2FA off.",
+            hint="Set TOTP_EMAIL_RECOVERY = False to leave lost devices to administrators (reset in the "
+            "admin or with totp_reset), or add django_totp_native.W009 to SILENCED_SYSTEM_CHECKS "
+            "to keep recovery by e-mail on purpose.",
+            id="django_totp_native.W009",
+        )
+    ]
 
 
 @checks.register(checks.Tags.security)

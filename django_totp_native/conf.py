@@ -186,6 +186,14 @@ class TotpSettings:
         return None if value is None else int(value)
 
     @property
+    def EMAIL_RECOVERY(self) -> bool:
+        """Recovery by e-mail (TOTP_EMAIL_RECOVERY, default True, as in django-totp): a
+        link e-mailed to the account's address and the current password turn 2FA off. False
+        removes it: the link on the code page, the session pages and the API endpoints
+        (404), and a link sent before no longer works."""
+        return bool(self._get("TOTP_EMAIL_RECOVERY", True))
+
+    @property
     def RECOVERY_EMAILS_PER_ACCOUNT(self):
         """Recovery e-mails one account receives within TOTP_RECOVERY_EMAIL_WINDOW
         (TOTP_RECOVERY_EMAILS_PER_ACCOUNT, default 3; None: no limit)."""

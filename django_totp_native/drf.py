@@ -1,9 +1,11 @@
-"""What the DRF views (``views.py``) and the JWT views (``jwt_views.py``) share: the error shape.
+"""What the DRF views (``views.py``) and the JWT views (``jwt_views.py``) share: the error
+shape, and answers that no cache keeps (``APIViewMixin``, the first base of every view).
 
 Both import it from here, so neither view module imports the other (``jwt_views`` needs
 SimpleJWT, which ``views`` must work without).
 """
 
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 from rest_framework import status
 from rest_framework.exceptions import ParseError, PermissionDenied
@@ -56,3 +58,24 @@ class DetailErrorsMixin:
                 codes = exc.get_codes()
                 response.data.setdefault("code", codes if isinstance(codes, str) else exc.default_code)
         return response
+
+
+class NeverCacheMixin:
+    """Every answer carries ``Cache-Control: no-store`` (with Django's other never-cache
+    headers, as ``never_cache`` gives the session pages), errors and throttled answers too.
+
+    The answers of this app carry a TOTP secret and its QR code, backup codes, JWTs, login
+    challenge and enrollment tokens; a browser's disk cache or a shared proxy must not keep
+    one. Set on every view rather than on the answers known to hold a secret, so that an
+    answer added later cannot be forgotten.
+    """
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+
+
+class APIViewMixin(NeverCacheMixin, DetailErrorsMixin):
+    """The first base of every API view of the app: answers never cached, errors with a
+    ``detail``."""

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework_simplejwt import views as simplejwt_views
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
-from .drf import DetailErrorsMixin
+from .drf import APIViewMixin
 from .jwt_tokens import tokens_for
 from .openapi import EMPTY_OBJECT, TokenPairSerializer, errors, extend_schema, extend_schema_view, login_response
 from .serializers import JWT2FAVerifySerializer, jwt_create_serializer_class
@@ -27,7 +27,7 @@ def _device_token(user) -> dict:
     return {} if token is None else {"device_token": token}
 
 
-class JWTCreateView(DetailErrorsMixin, GenericAPIView):
+class JWTCreateView(APIViewMixin, GenericAPIView):
     """First step: credentials. Tokens at once without TOTP, else a challenge token."""
 
     permission_classes = [AllowAny]
@@ -82,7 +82,7 @@ class JWTCreateView(DetailErrorsMixin, GenericAPIView):
         return Response(tokens, status=status.HTTP_200_OK)
 
 
-class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
+class JWTTOTP2FAVerifyView(APIViewMixin, GenericAPIView):
     """Second step: the challenge token plus otp_code or backup_code; tokens on success."""
 
     permission_classes = [AllowAny]
@@ -115,7 +115,7 @@ class JWTTOTP2FAVerifyView(DetailErrorsMixin, GenericAPIView):
         responses={200: TokenRefreshSerializer, **errors(400, 401, 415, 429)},
     )
 )
-class TokenRefreshView(DetailErrorsMixin, simplejwt_views.TokenRefreshView):
+class TokenRefreshView(APIViewMixin, simplejwt_views.TokenRefreshView):
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
 
 
@@ -126,5 +126,5 @@ class TokenRefreshView(DetailErrorsMixin, simplejwt_views.TokenRefreshView):
         responses={200: EMPTY_OBJECT, **errors(400, 401, 415, 429)},
     )
 )
-class TokenVerifyView(DetailErrorsMixin, simplejwt_views.TokenVerifyView):
+class TokenVerifyView(APIViewMixin, simplejwt_views.TokenVerifyView):
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]

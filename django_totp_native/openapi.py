@@ -24,16 +24,20 @@ __all__ = ["extend_schema", "extend_schema_view", "errors", "login_response", "a
 
 #: Response header of every 429 during a throttle or backoff wait (absent on a hard lock).
 RETRY_AFTER = "Retry-After"
+#: Response header of every answer, always with ``no-store`` (drf.NeverCacheMixin).
+CACHE_CONTROL = "Cache-Control"
 
 
 def extend_schema(**kwargs):
-    """drf-spectacular's ``extend_schema``, or a no-op without it. A 429 among the
-    responses also documents its ``Retry-After`` header."""
+    """drf-spectacular's ``extend_schema``, or a no-op without it. Every response
+    documents its ``Cache-Control: no-store`` header, and a 429 its ``Retry-After``."""
     if _spectacular is None:
         return _unchanged
+    parameters = [*kwargs.get("parameters", ()), _cache_control_header()]
     responses = kwargs.get("responses")
     if isinstance(responses, dict) and 429 in responses:
-        kwargs["parameters"] = [*kwargs.get("parameters", ()), _retry_after_header()]
+        parameters.append(_retry_after_header())
+    kwargs["parameters"] = parameters
     return _spectacular.extend_schema(**kwargs)
 
 
@@ -46,6 +50,22 @@ def extend_schema_view(**kwargs):
 
 def _unchanged(view):
     return view
+
+
+def _cache_control_header():
+    # Required and matched: schemathesis (tools/schemathesis.sh) then checks every answer.
+    return _spectacular.OpenApiParameter(
+        CACHE_CONTROL,
+        type=str,
+        location=_spectacular.OpenApiParameter.HEADER,
+        response=True,
+        required=True,
+        pattern=r"(^|,)\s*no-store\s*(,|$)",
+        description=(
+            "Always contains ``no-store``: answers carry secrets, backup codes and tokens, "
+            "and no browser or proxy cache may keep them."
+        ),
+    )
 
 
 def _retry_after_header():
@@ -96,6 +116,10 @@ class ThrottledErrorSerializer(ErrorSerializer):
     or too many failed passwords for this login name."""
 
 
+class NotFoundErrorSerializer(ErrorSerializer):
+    """404: recovery by e-mail is turned off on this site (``TOTP_EMAIL_RECOVERY = False``)."""
+
+
 class UnavailableErrorSerializer(ErrorSerializer):
     """503: the device's secret opens with none of the server's TOTP_ENCRYPTION_KEY keys
     (a lost or wrong key); not a wrong code, and not counted as one."""
@@ -111,6 +135,7 @@ _ERRORS = {
     400: (ValidationErrorSerializer, "Invalid request or refused action."),
     401: (AuthenticationErrorSerializer, "Not authenticated, or the credential is invalid or expired."),
     403: (PermissionErrorSerializer, "Authenticated, but this credential may not do this."),
+    404: (NotFoundErrorSerializer, "Recovery by e-mail is turned off on this site (TOTP_EMAIL_RECOVERY = False)."),
     415: (UnsupportedMediaTypeErrorSerializer, "Unsupported Content-Type."),
     429: (ThrottledErrorSerializer, "Too many attempts; see Retry-After."),
     503: (UnavailableErrorSerializer, "The account's stored secret cannot be opened with the server's keys."),

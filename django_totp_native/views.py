@@ -6,6 +6,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -13,7 +14,7 @@ from rest_framework.settings import api_settings
 
 from .compat import face
 from .conf import conf
-from .drf import DetailErrorsMixin
+from .drf import APIViewMixin
 from .openapi import (
     RecoverySentSerializer,
     StepUpRequestSerializer,
@@ -63,7 +64,7 @@ def require_step_up(request, user) -> None:
         raise InvalidCode(gettext("Invalid 2FA code."))
 
 
-class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
+class TotpViewSet(APIViewMixin, viewsets.GenericViewSet):
     """Enrollment and management of the signed-in user's TOTP device."""
 
     permission_classes = [IsAuthenticated, HasSecondFactor]
@@ -170,8 +171,11 @@ class TotpViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         return Response(self.get_serializer({"backup_codes": codes}).data, status=status.HTTP_200_OK)
 
 
-class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
-    """Recovery for users who lost their device: an e-mailed link plus the password."""
+class TotpRecoveryViewSet(APIViewMixin, viewsets.GenericViewSet):
+    """Recovery for users who lost their device: an e-mailed link plus the password.
+
+    Mounted always; with TOTP_EMAIL_RECOVERY off each action answers 404, read per
+    request (so the schema stays one for both settings, documenting the 404)."""
 
     permission_classes = [AllowAny]
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
@@ -179,6 +183,11 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
     def get_authenticators(self):
         # AllowAny, but DRF still authenticates: an HTTP Basic password is checked here too.
         return count_password_authentication(super().get_authenticators())
+
+    def initial(self, request, *args, **kwargs):
+        if not recovery.is_enabled():
+            raise NotFound(recovery.RECOVERY_DISABLED)
+        super().initial(request, *args, **kwargs)
 
     def get_serializer_class(self):
         if self.action == "recovery_confirm":
@@ -189,7 +198,7 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         operation_id="totp_recovery",
         summary="Ask for a recovery e-mail (the same answer whether or not the account exists)",
         request=TotpRecoveryRequestSerializer,
-        responses={200: RecoverySentSerializer, **errors(400, 401, 403, 415, 429)},
+        responses={200: RecoverySentSerializer, **errors(400, 401, 403, 404, 415, 429)},
     )
     @action(detail=False, methods=["post"], url_path="recovery")
     def recovery(self, request):
@@ -202,7 +211,7 @@ class TotpRecoveryViewSet(DetailErrorsMixin, viewsets.GenericViewSet):
         operation_id="totp_recovery_confirm",
         summary="Use a recovery link with the current password: turns 2FA off",
         request=TotpRecoveryConfirmSerializer,
-        responses={204: None, **errors(400, 401, 403, 415, 429)},
+        responses={204: None, **errors(400, 401, 403, 404, 415, 429)},
     )
     @sensitive_variables("serializer", "data")
     @action(detail=False, methods=["post"], url_path="recovery_confirm")

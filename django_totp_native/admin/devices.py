@@ -91,7 +91,8 @@ class BackupCodeInline(admin.TabularInline):
 
 
 @admin.register(BackupCode)
-class BackupCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class BackupCodeAdmin(SuperuserRuleMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    owner_field = "totp__user"
     list_display = ("user", "is_used", "created_at", "used_at")
     list_select_related = ("totp__user",)
     list_filter = ("is_used",)

@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _, ngettext
 
+from ..conf import conf
+
 
 class TotpError(ValueError):
     """Base class. A ValueError, like django-totp's errors, with a message safe to show."""
@@ -44,10 +46,14 @@ class LockedOut(TotpError):
 
     def __init__(self, retry_after=None):
         self.retry_after = retry_after
-        if retry_after is None:
+        if retry_after is None and conf.EMAIL_RECOVERY:
             message = _(
                 "Too many failed attempts: two-factor verification is locked. "
                 "Ask an administrator to unlock it, or use account recovery."
+            )
+        elif retry_after is None:
+            message = _(
+                "Too many failed attempts: two-factor verification is locked. Ask an administrator to unlock it."
             )
         else:
             seconds = int(retry_after) + 1

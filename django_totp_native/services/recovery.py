@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 import logging
 
 from .. import signals
+from ..conf import conf
 from ..models import Totp
 from . import devices, enrollment, throttling
 from .errors import NotEnrolled, TotpError
@@ -20,11 +21,29 @@ logger = logging.getLogger("django_totp_native")
 
 INVALID_LINK = _("The recovery link is invalid or has expired.")
 INVALID_CREDENTIALS = _("The provided credentials is invalid.")
+RECOVERY_DISABLED = _(
+    "Recovery by e-mail is turned off on this site. Ask an administrator to reset your two-factor authentication."
+)
 MAX_FIELD = 1024
 
 
 class RecoveryError(TotpError):
     code = "invalid_recovery"
+
+
+class RecoveryDisabled(RecoveryError):
+    """E-mail recovery is turned off (TOTP_EMAIL_RECOVERY = False)."""
+
+    code = "email_recovery_disabled"
+
+    def __init__(self, message=RECOVERY_DISABLED):
+        super().__init__(message)
+
+
+def is_enabled() -> bool:
+    """Whether recovery by e-mail is offered (TOTP_EMAIL_RECOVERY): the front ends answer
+    404 and hide their links when it is not."""
+    return conf.EMAIL_RECOVERY
 
 
 class RecoveryTokenGenerator(PasswordResetTokenGenerator):
@@ -85,6 +104,8 @@ def request_link(request, email) -> None:
     so nothing here may reveal the account: a failing mail server is logged, not raised."""
     from ..compat.email import TotpRecoveryEmail
 
+    if not is_enabled():
+        return
     user = find_recoverable_user(email)
     if user is None or not throttling.allow_recovery_email(request, user):
         return
@@ -98,9 +119,12 @@ def request_link(request, email) -> None:
 def recover(uid, token, password, *, request=None, sender=None):
     """Use a recovery link: with the right current password, 2FA is turned off. Sends
     ``totp_recovery_succeeded`` then ``totp_disabled`` and e-mails the user that 2FA is
-    off. Returns the user, or None when 2FA was off already; raises RecoveryError."""
+    off. Returns the user, or None when 2FA was off already; raises RecoveryError
+    (RecoveryDisabled while TOTP_EMAIL_RECOVERY is off, whatever the link)."""
     from ..compat.email import TotpDisabledEmail
 
+    if not is_enabled():
+        raise RecoveryDisabled()
     user = check_link(uid, token, password)
     try:
         enrollment.disable(user, notify=False)

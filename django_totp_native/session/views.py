@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -219,6 +219,7 @@ class VerifyView(View):
             "form": form,
             "next": _next_from(self.request),
             "pending_login": self.pending is not None,
+            "email_recovery": recovery.is_enabled(),
         }
         return render(self.request, self.template_name, context)
 
@@ -239,7 +240,11 @@ def cancel_login(request):
 @second_factor_if_enabled
 def manage(request):
     """The signed-in user's 2FA state and links to every flow."""
-    context = {"status": _status(request.user), "verified": access.is_verified(request)}
+    context = {
+        "status": _status(request.user),
+        "verified": access.is_verified(request),
+        "email_recovery": recovery.is_enabled(),
+    }
     return render(request, "django_totp_native/manage.html", context)
 
 
@@ -455,8 +460,17 @@ class DisableView(_ChangeView):
 # Recovery by e-mail (lost device and backup codes) -------------------------------------
 
 
+class EmailRecoveryMixin:
+    """Recovery pages exist only while TOTP_EMAIL_RECOVERY is on: 404 otherwise."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not recovery.is_enabled():
+            raise Http404(recovery.RECOVERY_DISABLED)
+        return super().dispatch(request, *args, **kwargs)
+
+
 @method_decorator([csrf_protect, never_cache], name="dispatch")
-class RecoveryView(View):
+class RecoveryView(EmailRecoveryMixin, View):
     """Ask for a recovery link; the same answer whether or not the account exists."""
 
     template_name = "django_totp_native/recovery.html"
@@ -474,7 +488,7 @@ class RecoveryView(View):
 
 
 @method_decorator([sensitive_post_parameters("password"), csrf_protect, never_cache], name="dispatch")
-class RecoveryConfirmView(View):
+class RecoveryConfirmView(EmailRecoveryMixin, View):
     """The e-mailed link: the current password turns 2FA off."""
 
     template_name = "django_totp_native/recovery_confirm.html"

@@ -164,6 +164,10 @@ TOTP_TOKEN_SALT = os.environ.get("TOTP_TOKEN_SALT", "django-totp-native-example-
 TOTP_ISSUER = "django-totp-native demo"
 # Changing or removing 2FA needs a fresh code, on the pages and in the API.
 TOTP_REQUIRE_CODE_FOR_CHANGES = True
+# Recovery by e-mail is on (the default) so the demo can show it: the e-mailed link plus
+# the password turn 2FA off. A site that leaves lost devices to its administrators sets
+# False (the pages and endpoints then answer 404); check --deploy warns while it is on.
+TOTP_EMAIL_RECOVERY = True
 # Links in e-mails point to this server (DEMO_ADDR, so a demo on another port gets links
 # to that port; DEMO_DOMAIN overrides it, e.g. behind a proxy); the recovery link opens
 # the session page.

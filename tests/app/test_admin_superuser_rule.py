@@ -1,19 +1,25 @@
 """Only a superuser may manage a superuser's 2FA: every admin path, per user and in bulk.
 
-A staff member holding ``manage_user_totp`` (and the device admin's delete permissions)
-but not superuser status tries to reset, unlock, require and stop requiring a
-superuser's 2FA through the user actions, the per-user page, the device admin and the
-requirement admin. Each attempt is refused with a message, and nothing changes: no row,
-no signal, no admin log entry.
+A staff member holding every permission of the app (``manage_user_totp`` and add,
+change, delete and view on every 2FA model) but not superuser status tries to reset,
+unlock, require and stop requiring a superuser's 2FA through the user actions and the
+per-user page, and to change or delete a superuser's rows through every 2FA model admin:
+its change form, its delete view and every action its changelist offers (issue 18 item 6:
+the backup-code changelist deleted a superuser's codes). Each attempt is refused, and
+nothing changes: no row, no signal, no admin log entry.
 """
 
+import re
+
 import pytest
+from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
-from django.urls import reverse
+from django.urls import path, reverse
 
 from django_totp_native import signals
-from django_totp_native.models import SecondFactorState, Totp, TotpRequirement
+from django_totp_native.admin import BackupCodeAdmin
+from django_totp_native.models import BackupCode, SecondFactorState, Totp, TotpRequirement
 
 from .conftest import enroll
 
@@ -31,19 +37,13 @@ def _max_failures(settings):
 
 @pytest.fixture
 def manager(make_user):
-    """Staff with every 2FA-related permission, but not a superuser."""
+    """Staff with every permission of the app (add, change, delete and view on every 2FA
+    model, and ``manage_user_totp``) and of the User admin, but not a superuser."""
     staff = make_user("manager", is_staff=True)
-    codenames = [
-        "manage_user_totp",
-        "view_user",
-        "change_user",
-        "view_totp",
-        "delete_totp",
-        "delete_backupcode",
-        "view_totprequirement",
-        "delete_totprequirement",
-    ]
-    staff.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="django_totp_native"),
+        *Permission.objects.filter(content_type__app_label="auth", codename__in=["view_user", "change_user"]),
+    )
     return staff
 
 
@@ -251,3 +251,134 @@ def test_deleting_an_ordinary_users_device_still_resets_it(manager_client, worke
     manager_client.post(reverse("admin:django_totp_native_totp_delete", args=[device.pk]), {"post": "yes"})
     assert not Totp.objects.filter(user=worker).exists()
     assert received == [("totp_disabled", worker.pk)]
+
+
+# Every admin of a 2FA model: change form, delete view, every action --------------------
+
+#: The rows of each 2FA model that belong to the given users.
+ROWS_OF = {
+    Totp: lambda users: Totp.objects.filter(user__in=users),
+    BackupCode: lambda users: BackupCode.objects.filter(totp__user__in=users),
+    TotpRequirement: lambda users: TotpRequirement.objects.filter(user__in=users),
+    SecondFactorState: lambda users: SecondFactorState.objects.filter(user__in=users),
+}
+
+
+def _app_admins():
+    return {
+        model: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label == "django_totp_native"
+    }
+
+
+def _url(model, view, *args):
+    return reverse(f"admin:django_totp_native_{model._meta.model_name}_{view}", args=args)
+
+
+def _offered_actions(client, model) -> list[str]:
+    page = client.get(_url(model, "changelist")).content.decode()
+    select = re.search(r'<select name="action".*?</select>', page, re.S)
+    return [name for name in re.findall(r'<option value="([^"]+)"', select.group(0)) if name]
+
+
+def test_every_2fa_model_admin_is_under_test():
+    # A 2FA model registered in the admin without a row here is an admin nobody tried.
+    assert set(_app_admins()) <= set(ROWS_OF)
+    assert {Totp, BackupCode, TotpRequirement} <= set(_app_admins())
+
+
+ADMINED = pytest.mark.parametrize(
+    "model", sorted(_app_admins(), key=lambda m: m._meta.model_name), ids=lambda m: m.__name__
+)
+
+
+@ADMINED
+def test_every_action_offered_is_refused_for_a_superusers_rows(manager_client, boss, worker, received, model):
+    actions = _offered_actions(manager_client, model)
+    assert "delete_selected" in actions  # the staff member holds the delete permission
+    selected = list(ROWS_OF[model]([boss, worker]).values_list("pk", flat=True))
+    for action in actions:
+        for extra in ({}, {"post": "yes"}):  # the action, and its confirmation where it has one
+            response = manager_client.post(
+                _url(model, "changelist"),
+                {"action": action, "_selected_action": selected, **extra},
+                follow=True,
+            )
+            assert response.status_code == 200, action
+            assert REFUSAL in response.content.decode() and "boss" in response.content.decode(), action
+    _assert_untouched(received, boss, worker)
+
+
+@ADMINED
+def test_the_delete_view_of_a_superusers_row_is_refused(manager_client, boss, received, model):
+    row = ROWS_OF[model]([boss]).first()
+    for data in ({}, {"post": "yes"}):
+        response = manager_client.post(_url(model, "delete", row.pk), data, follow=True)
+        assert response.status_code == 200 and REFUSAL in response.content.decode()
+    _assert_untouched(received, boss)
+
+
+@ADMINED
+def test_the_change_form_of_a_superusers_row_changes_nothing(manager_client, boss, received, model):
+    row = ROWS_OF[model]([boss]).first()
+    page = manager_client.get(_url(model, "change", row.pk))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()  # shown read-only
+    forged = {"user": boss.pk, "is_used": "on", "failed_attempts": 0, "_save": "Save"}
+    assert manager_client.post(_url(model, "change", row.pk), forged).status_code == 403
+    assert manager_client.post(_url(model, "add"), forged).status_code == 403
+    _assert_untouched(received, boss)
+
+
+@ADMINED
+def test_an_ordinary_users_rows_are_still_deleted_in_bulk(manager_client, boss, worker, received, model):
+    selected = list(ROWS_OF[model]([worker]).values_list("pk", flat=True))
+    response = manager_client.post(
+        _url(model, "changelist"),
+        {"action": "delete_selected", "_selected_action": selected, "post": "yes"},
+        follow=True,
+    )
+    assert REFUSAL not in response.content.decode()
+    assert not ROWS_OF[model]([worker]).exists()
+    assert _state(boss) == UNCHANGED
+
+
+def test_a_superuser_deletes_a_superusers_backup_codes(root_client, boss):
+    selected = list(ROWS_OF[BackupCode]([boss]).values_list("pk", flat=True))
+    root_client.post(
+        _url(BackupCode, "changelist"),
+        {"action": "delete_selected", "_selected_action": selected, "post": "yes"},
+    )
+    assert _state(boss) == (True, 5, 0, True)
+
+
+# An action the rule does not know of --------------------------------------------------
+
+
+class BackupCodeAdminWithAnAction(BackupCodeAdmin):
+    """A project's subclass with an action of its own, on a site of its own."""
+
+    actions = ["mark_used"]
+
+    @admin.action(description="Mark as used", permissions=["delete"])
+    def mark_used(self, request, queryset):
+        queryset.update(is_used=True)
+
+
+probe_site = admin.AdminSite(name="probe")
+probe_site.register(BackupCode, BackupCodeAdminWithAnAction)
+urlpatterns = [path("probe/", probe_site.urls)]
+
+
+@pytest.mark.urls(__name__)
+def test_an_action_added_to_a_2fa_admin_is_refused_for_a_superusers_rows(manager_client, boss, worker, received):
+    changelist = reverse("probe:django_totp_native_backupcode_changelist")
+
+    def mark_used(*users):
+        selected = list(ROWS_OF[BackupCode](users).values_list("pk", flat=True))
+        return manager_client.post(changelist, {"action": "mark_used", "_selected_action": selected}, follow=True)
+
+    assert REFUSAL in mark_used(boss, worker).content.decode()
+    assert not BackupCode.objects.filter(is_used=True).exists()
+    mark_used(worker)
+    assert set(BackupCode.objects.filter(is_used=True).values_list("totp__user", flat=True)) == {worker.pk}

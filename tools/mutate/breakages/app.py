@@ -5,6 +5,9 @@ from . import Breakage
 SECOND_FACTOR_GATE = "tests/app/test_second_factor_gate.py"
 DEVICE_COOKIES = "tests/app/test_device_cookies.py"
 THROTTLE_ATTACKS = "tests/app/test_throttle_attacks.py"
+SUPERUSER_RULE = "tests/app/test_admin_superuser_rule.py"
+NO_STORE = "tests/app/test_no_store.py"
+EMAIL_RECOVERY = "tests/app/test_email_recovery_setting.py"
 
 # Both proofs are written out in services/sessions.py; the breakage must drop the
 # confirmation time from both at once (one without the other refuses every credential,
@@ -164,5 +167,97 @@ BREAKAGES: list[Breakage] = [
             f"{THROTTLE_ATTACKS}::test_basic_passwords_on_recovery_count_too",
         ),
         why="with HTTP Basic enabled, the app's API answers unlimited password guesses (401, then 201 for the right one)",
+    ),
+    Breakage(
+        name="backup-code-admin-without-the-superuser-rule",
+        source="issue 18 item 6",
+        path="django_totp_native/admin/devices.py",
+        old="class BackupCodeAdmin(SuperuserRuleMixin, ReadOnlyAdminMixin, admin.ModelAdmin):",
+        new="class BackupCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):",
+        kills=(
+            f"{SUPERUSER_RULE}::test_every_action_offered_is_refused_for_a_superusers_rows[BackupCode]",
+            f"{SUPERUSER_RULE}::test_the_delete_view_of_a_superusers_row_is_refused[BackupCode]",
+        ),
+        why="a staff member with delete_backupcode deletes a superuser's backup codes",
+    ),
+    Breakage(
+        name="superuser-rule-guards-only-delete-selected",
+        source="issue 18 item 6",
+        path="django_totp_native/admin/actions.py",
+        old="            name: (self._refusing_protected_owners(func), name, description)\n",
+        new=(
+            "            name: (self._refusing_protected_owners(func) if name == \"delete_selected\" else func,"
+            " name, description)\n"
+        ),
+        kills=(f"{SUPERUSER_RULE}::test_an_action_added_to_a_2fa_admin_is_refused_for_a_superusers_rows",),
+        why="an action a project adds to a 2FA admin changes a superuser's rows for any staff member",
+    ),
+    Breakage(
+        name="api-answers-cacheable",
+        source="issue 18 item 9",
+        path="django_totp_native/drf.py",
+        old="        add_never_cache_headers(response)\n",
+        new="",
+        kills=tuple(
+            f"{NO_STORE}::test_every_answer_is_no_store[{endpoint}-success]"
+            for endpoint in ("totp/create", "totp/confirm", "totp/rotate_backup_codes", "jwt/create", "jwt/totp/verify")
+        ),
+        why="a TOTP secret, backup codes and JWTs may be kept by a browser's disk cache or a shared proxy",
+    ),
+    Breakage(
+        name="api-errors-cacheable",
+        source="issue 18 item 9",
+        path="django_totp_native/drf.py",
+        old="        add_never_cache_headers(response)\n",
+        new="        if response.status_code < 400:\n            add_never_cache_headers(response)\n",
+        kills=(
+            f"{NO_STORE}::test_every_answer_is_no_store[totp/confirm-error]",
+            f"{NO_STORE}::test_every_answer_is_no_store[jwt/create-error]",
+            f"{NO_STORE}::test_a_throttled_answer_is_no_store",
+            f"{NO_STORE}::test_an_unavailable_answer_is_no_store",
+        ),
+        why="error answers (a wrong code, a wrong password, a throttle) may be cached and replayed to the next client",
+    ),
+    Breakage(
+        name="recovery-endpoints-answer-while-off",
+        source="issue 18 item 11",
+        path="django_totp_native/views.py",
+        old="        if not recovery.is_enabled():\n            raise NotFound(recovery.RECOVERY_DISABLED)\n",
+        new="",
+        kills=(
+            f"{EMAIL_RECOVERY}::test_the_recovery_endpoints_are_404_and_send_nothing",
+            f"{EMAIL_RECOVERY}::test_a_link_emailed_before_recovery_was_turned_off_does_not_turn_2fa_off",
+        ),
+        why="with TOTP_EMAIL_RECOVERY = False the API still offers recovery (answering 200 and 400, not 404)",
+    ),
+    Breakage(
+        name="recovery-pages-while-off",
+        source="issue 18 item 11",
+        path="django_totp_native/session/views.py",
+        old="        if not recovery.is_enabled():\n            raise Http404(recovery.RECOVERY_DISABLED)\n",
+        new="",
+        kills=(
+            f"{EMAIL_RECOVERY}::test_the_recovery_pages_are_404_and_send_nothing",
+            f"{EMAIL_RECOVERY}::test_a_link_emailed_before_recovery_was_turned_off_does_not_turn_2fa_off",
+        ),
+        why="with TOTP_EMAIL_RECOVERY = False the session recovery pages are still served",
+    ),
+    Breakage(
+        name="recovery-service-ignores-the-setting",
+        source="issue 18 item 11",
+        path="django_totp_native/services/recovery.py",
+        old="    if not is_enabled():\n        raise RecoveryDisabled()\n",
+        new="",
+        kills=(f"{EMAIL_RECOVERY}::test_the_service_refuses_a_valid_link_while_off",),
+        why="a recovery link e-mailed before recovery was turned off still turns 2FA off through a project's own view",
+    ),
+    Breakage(
+        name="code-page-links-recovery-while-off",
+        source="issue 18 item 11",
+        path="django_totp_native/templates/django_totp_native/verify.html",
+        old="{% if email_recovery %}",
+        new="{% if True %}",
+        kills=(f"{EMAIL_RECOVERY}::test_the_code_page_does_not_offer_recovery",),
+        why="with TOTP_EMAIL_RECOVERY = False the code page still sends users to a recovery page that answers 404",
     ),
 ]
