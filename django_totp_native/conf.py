@@ -190,7 +190,7 @@ class TotpSettings:
         """Recovery by e-mail (TOTP_EMAIL_RECOVERY, default True, as in django-totp): a
         link e-mailed to the account's address and the current password turn 2FA off. False
         removes it: the link on the code page, the session pages and the API endpoints
-        (404), and a link sent before no longer works."""
+        (404), and a link sent before does nothing while it is off."""
         return bool(self._get("TOTP_EMAIL_RECOVERY", True))
 
     @property
