@@ -49,7 +49,9 @@ CI_FULL = {("3.10", "4.2"), ("3.12", "6.0")}
 CI_SMOKE = {("3.11", "4.2"), ("3.12", "4.2"), ("3.12", "5.2"), ("3.13", "5.2")}
 
 SUITE_DEPS = ["pytest>=8", "pytest-django>=4.8", "hypothesis>=6", "cryptography>=42", "pyotp>=2.9",
-              "qrcode>=7.4", "django-redis>=5.4", "redis>=5", "psycopg[binary]>=3.1", "dj-database-url>=2"]
+              "qrcode>=7.4", "django-redis>=5.4", "redis>=5", "psycopg[binary]>=3.1", "dj-database-url>=2",
+              # test_admin_beside_django_otp.py: django-otp's admin site beside ours.
+              "django-otp>=1.5"]
 SMOKE_DEPS = ["pytest>=8", "pytest-django>=4.8", "pyotp>=2.9"]
 
 
