@@ -22,6 +22,7 @@ import base64
 import ctypes
 import os
 import time
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -39,6 +40,11 @@ CHALLENGE_KEY = b"challenge-key-0123456789abcdef!!"
 ATTACKER_CHALLENGE_KEY = b"attacker-challenge-key-0123456!!"
 assert len(ATTACKER_CHALLENGE_KEY) == len(CHALLENGE_KEY)
 
+
+
+#: Running from the repository (make test, make sanitize), not a copy of the tests staged
+#: against an installed wheel: there a block that never lands is a failure.
+IN_THE_CHECKOUT = (Path(__file__).resolve().parents[2] / "cpp" / "src").is_dir()
 
 def _address(buffer: bytearray) -> int:
     """Where the bytes of ``buffer`` are now (the ctypes view is released at once)."""
@@ -163,6 +169,11 @@ def check_no_stale_read(call_hooked, call, buffer: bytearray, mutation: Mutation
             if not PYMALLOC:
                 pytest.skip(f"PYTHONMALLOC={os.environ['PYTHONMALLOC']} may not free or reuse the block; "
                             "run with pymalloc (the default) or under ASan (make sanitize)")
+            if not IN_THE_CHECKOUT:
+                # Against an installed wheel on another CPython (make wheels-check): pymalloc
+                # there may not hand the freed block back (3.12 did not, for sign_challenge);
+                # the checkout's run and the ASan run (make sanitize) hold the line.
+                pytest.skip("this CPython's allocator did not reuse the freed block; see make sanitize")
             pytest.fail("the payload never landed in the freed block, so a stale read would go unnoticed")
     assert got in allowed
     return got
