@@ -35,7 +35,7 @@ except ImportError:  # Django < 5.1: no LoginRequiredMiddleware, so nothing to o
     def login_not_required(view_func):
         return view_func
 
-from .services import challenges, management, sessions, verification
+from .services import challenges, credentials, management, sessions, verification
 from .services.errors import InvalidChallenge, InvalidCode, LockedOut, NotEnrolled, SecretUnavailable
 from .throttle import PasswordStepLimitMixin, remember_device, throttle_wait
 from .widgets import CodeInput
@@ -87,7 +87,8 @@ class OTPAdminSiteMixin:
     throttled_template = "admin/django_totp_native/throttled.html"
 
     def has_permission(self, request):
-        if not super().has_permission(request):
+        # A session that a disable, reset or recovery since its login ended is signed out.
+        if credentials.end_stale_session(request) or not super().has_permission(request):
             return False
         if sessions.is_session_verified(request):
             return True

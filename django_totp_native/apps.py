@@ -13,7 +13,13 @@ class DjangoTotpNativeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .services import credentials
+
+        # Every session records the credential generation it was signed in under.
+        user_logged_in.connect(credentials.on_user_logged_in, dispatch_uid="django_totp_native.credentials")
 
 
 # django-totp's name DjangoTotpConfig stays reachable here, its path; compat.apps serves it

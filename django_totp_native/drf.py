@@ -12,6 +12,7 @@ from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.response import Response
 
 from .services.errors import LockedOut, SecretUnavailable, TotpError
+from .permissions import CredentialRevoked
 
 
 def _first_message(data):
@@ -53,7 +54,7 @@ class DetailErrorsMixin:
                 response.data["detail"] = _first_message(response.data) or gettext("Invalid request.")
             elif isinstance(response.data, list):
                 response.data = {"detail": _first_message(response.data) or gettext("Invalid request.")}
-            if isinstance(exc, PermissionDenied) and isinstance(response.data, dict):
+            if isinstance(exc, (PermissionDenied, CredentialRevoked)) and isinstance(response.data, dict):
                 # A stable, machine-readable reason next to the human one.
                 codes = exc.get_codes()
                 response.data.setdefault("code", codes if isinstance(codes, str) else exc.default_code)

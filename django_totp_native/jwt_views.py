@@ -8,10 +8,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework_simplejwt import views as simplejwt_views
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from .drf import APIViewMixin
-from .jwt_tokens import tokens_for
+from .jwt_tokens import is_current, tokens_for
 from .openapi import EMPTY_OBJECT, TokenPairSerializer, errors, extend_schema, extend_schema_view, login_response
 from .serializers import JWT2FAVerifySerializer, jwt_create_serializer_class
 from .services import challenges, enrollment_tokens, management
@@ -104,7 +105,9 @@ class JWTTOTP2FAVerifyView(APIViewMixin, GenericAPIView):
             data["totp_challenge_token"], otp_code=data["otp_code"], backup_code=data["backup_code"],
             request=request, sender=self.__class__,
         )
-        tokens = tokens_for(login.user, second_factor=True, device_proof=login.device_proof)
+        tokens = tokens_for(
+            login.user, second_factor=True, device_proof=login.device_proof, generation=login.credential_generation
+        )
         return Response({**tokens, **_device_token(login.user)}, status=status.HTTP_200_OK)
 
 
@@ -118,6 +121,10 @@ class JWTTOTP2FAVerifyView(APIViewMixin, GenericAPIView):
 class TokenRefreshView(APIViewMixin, simplejwt_views.TokenRefreshView):
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
 
+    def post(self, request, *args, **kwargs):
+        _refuse_revoked(request, "refresh")
+        return super().post(request, *args, **kwargs)
+
 
 @extend_schema_view(
     post=extend_schema(
@@ -128,3 +135,27 @@ class TokenRefreshView(APIViewMixin, simplejwt_views.TokenRefreshView):
 )
 class TokenVerifyView(APIViewMixin, simplejwt_views.TokenVerifyView):
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
+
+    def post(self, request, *args, **kwargs):
+        _refuse_revoked(request, "token")
+        return super().post(request, *args, **kwargs)
+
+
+@sensitive_variables("token")
+def _refuse_revoked(request, field: str) -> None:
+    """401 for a token that a disable, reset or recovery ended since it was issued
+    (``services.credentials``). Anything that is not a valid token is left to SimpleJWT's
+    serializer, which answers it as before."""
+    from rest_framework_simplejwt.exceptions import TokenError
+    from rest_framework_simplejwt.tokens import UntypedToken
+
+    data = request.data
+    token = data.get(field) if isinstance(data, dict) else None
+    if not isinstance(token, str):
+        return
+    try:
+        payload = UntypedToken(token).payload
+    except (TokenError, ValueError):  # ValueError: e.g. text that is not UTF-8 encodable
+        return
+    if not is_current(payload):
+        raise InvalidToken(_("Token has been revoked: two-factor authentication changed since it was issued."))

@@ -53,6 +53,16 @@ class SecondFactorState(models.Model):
         default=0,
         help_text=_("Raised to end every session and token issued before (disable, reset, recovery)."),
     )
+    surviving_credential = models.CharField(
+        verbose_name=_("surviving credential"),
+        max_length=32,
+        blank=True,
+        default="",
+        help_text=_(
+            "Id of the token family that made the last change of generation, which it "
+            "survives (the caller of a disable is not signed out by it); empty: none."
+        ),
+    )
 
     class Meta:
         verbose_name = _("second-factor state")

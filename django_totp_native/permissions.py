@@ -5,7 +5,9 @@ anything of the device only with a credential that was obtained with the second 
 a session marked verified for the current device, or a JWT issued by this app's second
 login step for the current device. A password-only session, HTTP Basic, a token from
 another authentication class, or a JWT older than the device gets 403
-``totp_second_factor_required``. Clients authenticated with DRF's ``force_authenticate``
+``totp_second_factor_required``. A session or JWT that a disable, reset or recovery
+ended (``services.credentials``) is refused with ``totp_credential_revoked``, also while
+2FA is off: it cannot enrol an authenticator. Clients authenticated with DRF's ``force_authenticate``
 (test code only: it cannot be reached over HTTP) are trusted as their test says.
 """
 
@@ -18,7 +20,7 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import ForcedAuthentication
 
-from .services import enrollment_tokens, sessions
+from .services import credentials, enrollment_tokens, sessions
 
 
 class SecondFactorRequired(PermissionDenied):
@@ -27,6 +29,13 @@ class SecondFactorRequired(PermissionDenied):
         "to manage it."
     )
     default_code = "totp_second_factor_required"
+
+
+class CredentialRevoked(AuthenticationFailed):
+    default_detail = gettext_lazy(
+        "This sign-in was ended by a change to two-factor authentication on the account: sign in again."
+    )
+    default_code = "totp_credential_revoked"
 
 
 class TotpRequiredByAdministrator(PermissionDenied):
@@ -99,6 +108,8 @@ class HasSecondFactor(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
+        if not credentials.request_is_current(request):
+            raise CredentialRevoked()
         if is_enrollment_token(request) and getattr(view, "action", None) not in self.enrollment_actions:
             raise EnrollmentOnly()
         proof = sessions.current_device_proof(user)

@@ -114,24 +114,27 @@ class TotpViewSet(APIViewMixin, viewsets.GenericViewSet):
             request.user, serializer.validated_data["input_code"], request=request, sender=self.__class__
         )
         data = dict(self.get_serializer({"backup_codes": confirmed.backup_codes}).data)
-        data.update(self._credential_after_confirm(request, confirmed.device_proof))
+        data.update(self._credential_after_confirm(request, confirmed))
         return Response(data, status=status.HTTP_200_OK)
 
     @staticmethod
-    def _credential_after_confirm(request, device_proof: str) -> dict:
+    def _credential_after_confirm(request, confirmed) -> dict:
         """The credential in use predates the device, so it does not count as verified for
         it: a session is marked verified (the code was just entered in it); a JWT or
         enrollment-token client gets new tokens that carry the proof."""
         if isinstance(request.successful_authenticator, SessionAuthentication):
             request._request.session.cycle_key()
-            sessions.mark_session_verified(request._request, request.user, device_proof)
+            sessions.mark_session_verified(request._request, request.user, confirmed.device_proof)
             return {}
         if is_enrollment_token(request) or hasattr(getattr(request, "auth", None), "payload"):
             try:
                 from .jwt_tokens import tokens_for
             except ImportError:  # no SimpleJWT: nothing to issue
                 return {}
-            return tokens_for(request.user, second_factor=True, device_proof=device_proof)
+            return tokens_for(
+                request.user, second_factor=True, device_proof=confirmed.device_proof,
+                generation=confirmed.credential_generation,
+            )
         return {}
 
     @extend_schema(

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     # The browser tests' live server serves the admin's CSS and JS through it.
     "django.contrib.staticfiles",
     "rest_framework",
+    # DRF's token authentication: a disable ends the user's tokens (test_credential_revocation).
+    "rest_framework.authtoken",
     "django_totp_native",
 ]
 try:

@@ -70,6 +70,9 @@ class Reserved:
     parameters: tuple = ()
     #: The user, when the attempt was asked to load it (a login by challenge).
     user: object = field(default=None, repr=False)
+    #: The user's credential generation (``credentials``), read by the same statement:
+    #: what the credentials a login issues are stamped with, at no extra query.
+    credential_generation: int = 0
 
     @property
     def is_confirmed(self) -> bool:
@@ -206,7 +209,7 @@ def _device_columns(adapter: DeviceAdapter) -> list[Optional[str]]:
 
 
 @sensitive_variables("values", "secret", "digest_key")
-def _reserved(adapter, user_pk, device_pk, values: Sequence, user=None) -> Reserved:
+def _reserved(adapter, user_pk, device_pk, values: Sequence, user=None, generation=0) -> Reserved:
     secret, digest_key, replay, confirmed, *parameters = values
     if adapter.confirmed_is_boolean:
         confirmed = bool(confirmed)
@@ -222,6 +225,7 @@ def _reserved(adapter, user_pk, device_pk, values: Sequence, user=None) -> Reser
         confirmed_at=confirmed,
         parameters=tuple(parameters),
         user=user,
+        credential_generation=int(generation or 0),
     )
 
 
@@ -325,9 +329,10 @@ def _reserve_returning(alias, adapter, user_pk, now, confirmed, challenge_sequen
     if names.connection.vendor == "postgresql":
         tables = [names.table(Device)] + ([names.table(User)] if join_user else [])
         where = state_where + device_where + (user_where if join_user else [])
+        generation = names.qualified(State, "credential_generation")
         sql = (
             f"UPDATE {names.table(State)} SET {assignments} FROM {', '.join(tables)} "
-            f"WHERE {' AND '.join(where)} RETURNING {', '.join(device_columns + user_columns)}"
+            f"WHERE {' AND '.join(where)} RETURNING {', '.join([generation] + device_columns + user_columns)}"
         )
         params = backoff_params + state_params + device_params + (user_params if join_user else [])
     else:
@@ -339,7 +344,9 @@ def _reserve_returning(alias, adapter, user_pk, now, confirmed, challenge_sequen
             where.append(f"EXISTS (SELECT 1 {user_from})")
             params += user_params
         order = f"ORDER BY {names.table(Device)}.{names.pk(Device)} LIMIT 1"
-        returning = [f"(SELECT {c} {device_from} {order})" for c in device_columns]
+        # RETURNING may name the updated table's own columns only unqualified (SQLite).
+        returning = [names.col(State, "credential_generation")]
+        returning += [f"(SELECT {c} {device_from} {order})" for c in device_columns]
         returning += [f"(SELECT {c} {user_from})" for c in user_columns]
         params += device_params * len(device_columns) + user_params * len(user_columns)
         sql = (
@@ -351,13 +358,14 @@ def _reserve_returning(alias, adapter, user_pk, now, confirmed, challenge_sequen
         row = cursor.fetchone()
     if row is None:
         return None
+    generation, row = row[0], row[1:]
     width = len(device_columns)
     user = None
     if user_fields:
         user = User.from_db(alias, [f.attname for f in user_fields], _from_db_values(names, user_fields, row[width:]))
     elif load_user:
         user = _load_user(user_pk)
-    return _reserved(adapter, user_pk, row[0], row[1:width], user)
+    return _reserved(adapter, user_pk, row[0], row[1:width], user, generation)
 
 
 def _from_db_values(names: _Names, fields, values) -> list:
@@ -397,7 +405,8 @@ def _reserve_orm(alias, adapter, user_pk, now, confirmed, challenge_sequence, de
     )
     if challenge_sequence is not None:
         states = states.filter(challenge_redeemed__lt=challenge_sequence, challenge_issued__gte=challenge_sequence)
-    if not states.select_for_update().values_list("pk", flat=True).first():
+    state = states.select_for_update().values_list("pk", "credential_generation").first()
+    if not state:
         return None
     devices = adapter.model._default_manager.using(alias).filter(**{f"{adapter.user_field}_id": user_pk})
     if device_pk is not None:
@@ -417,7 +426,7 @@ def _reserve_orm(alias, adapter, user_pk, now, confirmed, challenge_sequence, de
     SecondFactorState.objects.using(alias).filter(pk=user_pk).update(
         failed_attempts=F("failed_attempts") + 1, next_attempt_at=_backoff_orm(now)
     )
-    return _reserved(adapter, user_pk, row[0], read, user)
+    return _reserved(adapter, user_pk, row[0], read, user, state[1])
 
 
 def _refuse(alias, adapter, user_pk, now, confirmed, challenge_sequence, device_pk, load_user) -> None:
@@ -463,7 +472,7 @@ def _refuse(alias, adapter, user_pk, now, confirmed, challenge_sequence, device_
     # Nothing stands in the way now: the state changed between the two reads; try again.
 
 
-def lock_user(user_pk, *, new_generation: bool = False) -> None:
+def lock_user(user_pk, *, new_generation: bool = False, survivor: str = "") -> int:
     """Hold the user's state row for the rest of the transaction (call inside
     ``transaction.atomic(using=database())``).
 
@@ -474,23 +483,31 @@ def lock_user(user_pk, *, new_generation: bool = False) -> None:
     deleted one, and no two of them can deadlock (the same row, always first). A no-op
     UPDATE rather than SELECT … FOR UPDATE: it also takes SQLite's write lock at once, so
     a deferred SQLite transaction waits for it instead of failing to upgrade later.
-    ``new_generation`` raises the user's credential generation in the same statement.
+    ``new_generation`` raises the user's credential generation in the same statement and
+    records ``survivor``, the token family that made the change and keeps working
+    (``credentials``); the new generation is returned (without it: 0).
     """
     names = _Names(database())
-    generation = names.col(SecondFactorState, "credential_generation")
+    State = SecondFactorState
+    generation = names.col(State, "credential_generation")
     # ``new_generation``: the change ends every credential issued before it (disable,
     # reset, recovery): the generation they carry no longer matches.
-    sql = (
-        f"UPDATE {names.table(SecondFactorState)} SET {generation} = {generation}{' + 1' if new_generation else ''} "
-        f"WHERE {names.col(SecondFactorState, 'user')} = %s"
-    )
-    with names.connection.cursor() as cursor:
-        cursor.execute(sql, [user_pk])
-        if cursor.rowcount == 1:
-            return
-    ensure_state(user_pk)
-    with names.connection.cursor() as cursor:
-        cursor.execute(sql, [user_pk])
+    if new_generation:
+        sets = f"{generation} = {generation} + 1, {names.col(State, 'surviving_credential')} = %s"
+        params = [survivor, user_pk]
+    else:
+        sets, params = f"{generation} = {generation}", [user_pk]
+    sql = f"UPDATE {names.table(State)} SET {sets} WHERE {names.col(State, 'user')} = %s"
+    for _try in range(2):  # the second time after making a missing state row
+        with names.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if cursor.rowcount == 1:
+                break
+        ensure_state(user_pk)
+    if not new_generation:
+        return 0
+    # Read inside the transaction that holds the row: no other change can be between.
+    return State.objects.using(names.alias).filter(pk=user_pk).values_list("credential_generation", flat=True).get()
 
 
 def ensure_state(user_pk) -> None:
@@ -655,9 +672,11 @@ def next_challenge(user_pk) -> Optional[int]:
     issued = names.col(State, "challenge_issued")
     if _has_update_returning(alias):
         columns = [names.col(State, f) for f in ("user", "failed_attempts", "challenge_issued",
-                                                 "challenge_redeemed", "credential_generation")]
+                                                 "challenge_redeemed", "credential_generation",
+                                                 "surviving_credential")]
+        # Every column: Django gives them no database defaults (before db_default).
         sql = (
-            f"INSERT INTO {names.table(State)} ({', '.join(columns)}) SELECT %s, 0, 1, 0, 0 "
+            f"INSERT INTO {names.table(State)} ({', '.join(columns)}) SELECT %s, 0, 1, 0, 0, '' "
             f"WHERE {' OR '.join(confirmed_exists)} "
             f"ON CONFLICT ({names.col(State, 'user')}) DO UPDATE SET {issued} = {names.table(State)}.{issued} + 1 "
             f"RETURNING {issued}"

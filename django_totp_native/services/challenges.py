@@ -41,6 +41,8 @@ class Login:
 
     user: object
     device_proof: str
+    #: The user's credential generation, read by the attempt (what new credentials carry).
+    credential_generation: Optional[int] = None
 
 
 @sensitive_variables()
@@ -112,7 +114,8 @@ def complete(token, *, otp_code: Optional[str] = None, backup_code: Optional[str
     if not verified:
         raise InvalidCode(_("Invalid 2FA code."))
     signals.totp_login_succeeded.send_robust(sender=sender or complete, request=request, user=verified.user)
-    return Login(user=verified.user, device_proof=sessions.device_proof(verified))
+    return Login(user=verified.user, device_proof=sessions.device_proof(verified),
+                 credential_generation=verified.credential_generation)
 
 
 @sensitive_variables("otp_code", "backup_code")
@@ -128,7 +131,8 @@ def complete_signed_in(user, *, otp_code: Optional[str] = None, backup_code: Opt
     if not verified:
         raise InvalidCode(_("Invalid 2FA code."))
     signals.totp_login_succeeded.send_robust(sender=sender or complete_signed_in, request=request, user=user)
-    return Login(user=user, device_proof=sessions.device_proof(verified))
+    return Login(user=user, device_proof=sessions.device_proof(verified),
+                 credential_generation=verified.credential_generation)
 
 
 def signed_in_without_second_factor(user, *, request=None, sender=None) -> None:

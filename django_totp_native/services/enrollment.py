@@ -13,7 +13,7 @@ from django.views.decorators.debug import sensitive_variables
 from .. import core, signals
 from ..conf import conf
 from ..models import Totp
-from . import attempts, backup_codes, keys, sessions, verification
+from . import attempts, backup_codes, credentials, keys, sessions, verification
 from .errors import AlreadyEnrolled, InvalidCode, NotEnrolled
 
 
@@ -93,6 +93,8 @@ class Confirmed:
 
     backup_codes: list = field(repr=False)
     device_proof: str
+    #: The user's credential generation, read by the attempt (what new tokens carry).
+    credential_generation: Optional[int] = None
 
 
 @sensitive_variables("code")
@@ -124,18 +126,29 @@ def confirm(user, code, *, device_pk: Optional[int] = None, request=None, sender
     if not verified:
         raise InvalidCode()
     signals.totp_created.send_robust(sender=sender or confirm, request=request, user=user)
-    return Confirmed(backup_codes=issued, device_proof=sessions.device_proof(verified))
+    return Confirmed(backup_codes=issued, device_proof=sessions.device_proof(verified),
+                     credential_generation=verified.credential_generation)
 
 
 def disable(user, *, request=None, sender=None, notify: bool = True) -> None:
     """Delete the device and its backup codes; sends ``totp_disabled`` (``notify``: the
-    caller sends it, after a signal of its own). NotEnrolled when there was none."""
+    caller sends it, after a signal of its own). NotEnrolled when there was none.
+
+    Every session and JWT of the user issued before ends (``credentials``), except the
+    credential of ``request`` when it is the user's own: the client that turned 2FA off
+    stays signed in. An administrator's reset (``request`` of another user) and a recovery
+    (none) end them all.
+    """
     with transaction.atomic(using=attempts.database()):
         # After any attempt or change in flight for the user; raises the credential
-        # generation: credentials bound to it (enrollment tokens) end here.
-        attempts.lock_user(user.pk, new_generation=True)
+        # generation: every credential bound to it (enrollment tokens too) ends here.
+        generation = attempts.lock_user(
+            user.pk, new_generation=True, survivor=credentials.surviving_family(request, user)
+        )
         deleted, _ = Totp.objects.filter(user_id=user.pk).delete()
-    if not deleted:
-        raise NotEnrolled()
+        if not deleted:
+            raise NotEnrolled()  # inside: nothing changed, so no credential ends either
+    credentials.keep_changing_session(request, user, generation)
+    credentials.revoke_other_credentials(request, user)
     if notify:
         signals.totp_disabled.send_robust(sender=sender or disable, request=request, user=user)

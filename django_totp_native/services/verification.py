@@ -57,6 +57,8 @@ class Verified:
     step: Optional[int] = None
     #: The user, when the attempt loaded it (a login by challenge).
     user: object = field(default=None, repr=False, compare=False)
+    #: The user's credential generation as the attempt read it (``credentials``).
+    credential_generation: int = field(default=0, compare=False)
 
     @property
     def is_confirmed(self) -> bool:
@@ -149,7 +151,8 @@ def verify_otp(
         confirmed_at = timezone.now() if pending else None
         if not attempts.succeed(row, step=step, challenge_sequence=challenge_sequence, confirmed_at=confirmed_at):
             return None
-        return Verified(row.user_id, adapter.label, row.pk, confirmed_at or row.confirmed_at, OTP, step, row.user)
+        return Verified(row.user_id, adapter.label, row.pk, confirmed_at or row.confirmed_at, OTP, step, row.user,
+                        row.credential_generation)
 
     confirmed = True if challenge_sequence is not None else (False if pending else None)
     return _attempt(user, check, on_success, adapter=adapter, confirmed=confirmed, device_pk=device_pk,
@@ -183,7 +186,8 @@ def verify_static(
         digests = backup_codes.digests_for(row, forms)
         if not digests or not attempts.spend_code(row, digests, challenge_sequence=challenge_sequence):
             return None
-        return Verified(row.user_id, adapter.label, row.pk, row.confirmed_at, STATIC, None, row.user)
+        return Verified(row.user_id, adapter.label, row.pk, row.confirmed_at, STATIC, None, row.user,
+                        row.credential_generation)
 
     confirmed = True if challenge_sequence is not None else None
     return _attempt(user, check, on_success, adapter=adapter, confirmed=confirmed, device_pk=device_pk,

@@ -11,7 +11,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
-from ..services import management, sessions
+from ..services import credentials, management, sessions
 
 #: URL namespace of the session pages (django_totp_native/urls/session.py).
 NAMESPACE = "django_totp_native"
@@ -51,6 +51,7 @@ def second_factor_redirect(
       enrollment when an administrator required 2FA for the user.
     The current path is passed on as ``next``.
     """
+    credentials.end_stale_session(request)
     user = request.user
     path = request.get_full_path()
     if not user.is_authenticated:
@@ -70,6 +71,7 @@ def second_factor_redirect(
 def unverified_second_factor_redirect(request, login_url: Optional[str] = None):
     """A redirect when ``request.user`` is anonymous (login) or has 2FA on without having
     passed it in this session (code page), else None. Users without 2FA pass."""
+    credentials.end_stale_session(request)
     user = request.user
     path = request.get_full_path()
     if not user.is_authenticated:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import SimpleLazyObject
 
-from ..services import management
+from ..services import credentials, management
 from . import access
 
 
 class OTPMiddleware:
     """Adds ``is_verified()`` to ``request.user`` and sends users who must enroll to enrollment.
 
-    Put it after ``AuthenticationMiddleware``. ``request.user.is_verified()`` is True when
+    Put it after ``AuthenticationMiddleware``. A session that a disable, an administrator's
+    reset or an e-mail recovery ended since its login (``services.credentials``) is
+    signed out: ``request.user`` is anonymous. ``request.user.is_verified()`` is True when
     the user passed a second factor (TOTP code or backup code) in this session, as in
     django-otp; it is False for anonymous users and for users without 2FA.
 
@@ -46,6 +49,9 @@ class OTPMiddleware:
     def _with_is_verified(request, user):
         # Resolving the lazy user here (not at import or __call__ time) keeps anonymous
         # requests and requests that never look at request.user free of queries.
+        if getattr(user, "is_authenticated", False) and not credentials.session_is_current(request, user):
+            request.session.flush()
+            user = AnonymousUser()
         user.is_verified = functools.partial(access.is_verified, request)
         return user
 

@@ -8,6 +8,7 @@ THROTTLE_ATTACKS = "tests/app/test_throttle_attacks.py"
 SUPERUSER_RULE = "tests/app/test_admin_superuser_rule.py"
 NO_STORE = "tests/app/test_no_store.py"
 EMAIL_RECOVERY = "tests/app/test_email_recovery_setting.py"
+REVOCATION = "tests/app/test_credential_revocation.py"
 
 # Both proofs are written out in services/sessions.py; the breakage must drop the
 # confirmation time from both at once (one without the other refuses every credential,
@@ -259,5 +260,62 @@ BREAKAGES: list[Breakage] = [
         new="{% if True %}",
         kills=(f"{EMAIL_RECOVERY}::test_the_code_page_does_not_offer_recovery",),
         why="with TOTP_EMAIL_RECOVERY = False the code page still sends users to a recovery page that answers 404",
+    ),
+    Breakage(
+        name="disable-asks-for-no-new-generation",
+        source="issue 18 item 5",
+        path="django_totp_native/services/enrollment.py",
+        old="user.pk, new_generation=True, survivor=",
+        new="user.pk, new_generation=False, survivor=",
+        kills=(
+            f"{REVOCATION}::test_an_older_refresh_token_yields_nothing_after_disable_and_re_enrollment",
+            f"{REVOCATION}::test_a_stale_jwt_cannot_enrol_the_attackers_authenticator_once_2fa_is_off",
+        ),
+        why="after a disable, reset or recovery an older refresh token still yields access tokens",
+    ),
+    Breakage(
+        name="refresh-ignores-the-generation",
+        source="issue 18 item 5",
+        path="django_totp_native/jwt_views.py",
+        old='        _refuse_revoked(request, "refresh")\n',
+        new="",
+        kills=(f"{REVOCATION}::test_an_older_refresh_token_yields_nothing_after_disable_and_re_enrollment",),
+        why="an older refresh token yields access tokens after the user's 2FA was turned off",
+    ),
+    Breakage(
+        name="api-ignores-the-generation",
+        source="issue 18 item 5",
+        path="django_totp_native/permissions.py",
+        old="        if not credentials.request_is_current(request):\n            raise CredentialRevoked()\n",
+        new="",
+        kills=(f"{REVOCATION}::test_a_stale_jwt_cannot_enrol_the_attackers_authenticator_once_2fa_is_off",),
+        why="while 2FA is off after a recovery, a stolen JWT enrolls the attacker's authenticator",
+    ),
+    Breakage(
+        name="any-family-survives",
+        source="issue 18 item 5",
+        path="django_totp_native/services/credentials.py",
+        old="    return bool(survivor) and isinstance(family, str) and constant_time_compare(family, survivor)\n",
+        new="    return bool(survivor)\n",
+        kills=(f"{REVOCATION}::test_an_older_refresh_token_yields_nothing_after_disable_and_re_enrollment",),
+        why="the disable's exemption keeps every older token of the user alive, not only the disabling client's",
+    ),
+    Breakage(
+        name="middleware-keeps-a-stale-session",
+        source="issue 18 item 5",
+        path="django_totp_native/session/middleware.py",
+        old="        if getattr(user, \"is_authenticated\", False) and not credentials.session_is_current(request, user):\n",
+        new="        if False:\n",
+        kills=(f"{REVOCATION}::test_other_sessions_end_and_the_session_that_disabled_stays",),
+        why="a browser signed in before the owner turned 2FA off stays signed in on the project's pages",
+    ),
+    Breakage(
+        name="disabling-session-not-restamped",
+        source="issue 18 item 5",
+        path="django_totp_native/services/enrollment.py",
+        old="    credentials.keep_changing_session(request, user, generation)\n",
+        new="",
+        kills=(f"{REVOCATION}::test_other_sessions_end_and_the_session_that_disabled_stays",),
+        why="the browser that turned 2FA off is signed out by its own request",
     ),
 ]

@@ -115,9 +115,12 @@ BREAKAGES += [
         name="disable-keeps-the-credential-generation",
         source="issue 18 items 1 and 5",
         path="django_totp_native/services/attempts.py",
-        old="{generation}{' + 1' if new_generation else ''} ",
-        new="{generation} ",
-        why="a reset does not end the enrollment tokens issued before it",
-        kills=("tests/app/test_enrollment_token_binding.py::test_a_reset_after_the_owner_enrolled_voids_the_token",),
+        old="{generation} = {generation} + 1, ",
+        new="{generation} = {generation}, ",
+        why="a reset does not end the enrollment tokens, sessions and JWTs issued before it",
+        kills=(
+            "tests/app/test_enrollment_token_binding.py::test_a_reset_after_the_owner_enrolled_voids_the_token",
+            "tests/app/test_credential_revocation.py::test_a_stale_jwt_cannot_enrol_the_attackers_authenticator_once_2fa_is_off",
+        ),
     ),
 ]
