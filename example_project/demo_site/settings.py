@@ -150,7 +150,8 @@ DEFAULT_FROM_EMAIL = "demo@localhost"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # SimpleJWT's class, plus: tokens that a disable, reset or recovery ended are refused.
+        "django_totp_native.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ),
 }

@@ -1,6 +1,6 @@
-"""Routes auth, sessions, the admin log and every 2FA model to "accounts"."""
+"""Routes auth (and DRF's tokens), sessions, the admin log and every 2FA model to "accounts"."""
 
-ROUTED = {"auth", "contenttypes", "sessions", "admin", "django_totp_native"}
+ROUTED = {"auth", "authtoken", "contenttypes", "sessions", "admin", "django_totp_native"}
 
 
 class AccountsRouter:
