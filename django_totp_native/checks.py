@@ -6,7 +6,8 @@ W005 step-up off (deploy), E004 invalid throttling settings (the device-token li
 included), W006 a cache that does not share counters between workers (deploy), E005
 TOTP_ADMIN_REQUIRE_OTP on while the default admin site asks no code, W007
 TOTP_ADMIN_REQUIRE_OTP set (it no longer does anything), W008 a default admin site
-without a code step (deploy), W009 e-mail recovery on (deploy).
+without a code step (deploy), W009 e-mail recovery on (deploy), W010 SimpleJWT's own
+JWTAuthentication as a default class, which accepts tokens a disable ended (deploy).
 """
 
 from django.core import checks
@@ -129,6 +130,29 @@ def check_email_recovery(app_configs=None, **kwargs):
             "admin or with totp_reset), or add django_totp_native.W009 to SILENCED_SYSTEM_CHECKS "
             "to keep recovery by e-mail on purpose.",
             id="django_totp_native.W009",
+        )
+    ]
+
+
+_SIMPLEJWT_AUTHENTICATION = "rest_framework_simplejwt.authentication.JWTAuthentication"
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_jwt_authentication(app_configs=None, **kwargs):
+    """SimpleJWT's own class knows nothing of credential generations: the project's views
+    accept a token that a disable, reset or recovery ended (this app's endpoints do not)."""
+    from django.conf import settings
+
+    rest_framework = getattr(settings, "REST_FRAMEWORK", None)
+    classes = rest_framework.get("DEFAULT_AUTHENTICATION_CLASSES", ()) if isinstance(rest_framework, dict) else ()
+    if _SIMPLEJWT_AUTHENTICATION not in classes:
+        return []
+    return [
+        checks.Warning(
+            "REST_FRAMEWORK's DEFAULT_AUTHENTICATION_CLASSES has SimpleJWT's JWTAuthentication: your "
+            "views accept a token after the user's 2FA was turned off, reset or recovered.",
+            hint="Use \"django_totp_native.authentication.JWTAuthentication\" in its place.",
+            id="django_totp_native.W010",
         )
     ]
 

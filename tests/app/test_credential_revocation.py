@@ -238,3 +238,29 @@ def test_tokens_issued_before_this_mechanism_count_as_generation_zero(enrolled):
     recover_by_email(enrolled)
     assert refresh(str(legacy)).status_code == 401
     assert bearer(str(legacy.access_token)).get("/project/api/").status_code == 401
+
+
+def test_deploy_check_warns_while_simplejwts_own_class_authenticates_the_project(settings):
+    from django_totp_native import checks
+
+    settings.REST_FRAMEWORK = {
+        "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"]
+    }
+    (warning,) = checks.check_jwt_authentication()
+    assert warning.id == "django_totp_native.W010" and "django_totp_native.authentication" in warning.hint
+    settings.REST_FRAMEWORK = {
+        "DEFAULT_AUTHENTICATION_CLASSES": ["django_totp_native.authentication.JWTAuthentication"]
+    }
+    assert checks.check_jwt_authentication() == []
+
+
+def test_simplejwts_own_class_still_accepts_an_ended_token_which_is_why_w010_exists(enrolled, make_user):
+    """The control: the same attack against a view on SimpleJWT's stock class passes, so the
+    refusal above comes from this app's class."""
+    from rest_framework_simplejwt.authentication import JWTAuthentication as StockJWTAuthentication
+
+    stolen = jwt_login(code=enrolled.code())
+    admin_reset(enrolled, make_user)
+    request = APIClient().get("/", HTTP_AUTHORIZATION=f"Bearer {stolen['access']}").wsgi_request
+    user, _token = StockJWTAuthentication().authenticate(request)
+    assert user == enrolled.user
