@@ -10,7 +10,7 @@ JOBS ?= 2
 LOCK := flock build/.lock
 
 .PHONY: all system venv build ctest ctest-build sanitize pytest pytest-pg test bench stubs stubs-check \
-        migrations-check wheel-check demo clean mutate compat-upstream
+        migrations-check wheel-check demo clean mutate compat-upstream compat-django-otp
 
 all: build
 
@@ -58,7 +58,7 @@ sanitize: venv
 pytest: build
 	$(VENV)/bin/pytest
 
-test: ctest pytest pytest-pg stubs-check migrations-check
+test: ctest pytest pytest-pg stubs-check migrations-check compat-django-otp
 
 # The Django suite again on the production path (PostgreSQL + Redis): the row locks, the
 # SELECT ... FOR UPDATE fallback and the races that SQLite serialises. tools/ensure-services.sh
@@ -181,6 +181,14 @@ matrix-ci: dist/.wheels-stamp
 UPSTREAM ?= build/upstream-django-totp
 compat-upstream: build
 	bash tools/run_upstream_suite.sh $(UPSTREAM)
+
+# django-otp's own otp_totp and otp_static tests (its pinned source release, downloaded from
+# PyPI once into build/cache) through alias packages, first over django-otp's own plugins
+# (the control: the harness changes no outcome), then over django_totp_native.otp. Prints
+# the counts; fails on any failure but the named differences by design, on a skip, or when
+# nothing ran. ~15 s. See tests/compat/django_otp/ and README, "django-otp's own tests".
+compat-django-otp: build
+	$(PY) -m tests.compat.django_otp.run --against django-otp
 
 # Migrates the example project (SQLite by default), (re)creates the `demo` superuser with a
 # new random password that it prints, and serves on 127.0.0.1:8000.

@@ -1,0 +1,18 @@
+"""django-otp's test project settings (test_project.settings, unchanged) plus our app.
+
+COMPAT_TARGET=django-otp (the harness's control run) leaves them as they are. Otherwise
+django_totp_native and its django-otp plugin are installed beside django-otp's own plugins,
+as a project switching gradually has them, with a fixed test key for the keyring.
+"""
+
+import os
+
+from test_project.settings import *  # noqa: F401,F403
+
+if os.environ.get("COMPAT_TARGET", "native") != "django-otp":
+    INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework", "django_totp_native", "django_totp_native.otp"]  # noqa: F405
+    TOTP_ENCRYPTION_KEY = "qTXtBw2t6n1cRq7HnO6mVbJmUo8JZ3s0x4Pp1Z3vY2E="
+    TOTP_TOKEN_SALT = "compat-django-otp-tests"
+
+# Speed only: users are created and logged in by many tests.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
