@@ -554,7 +554,11 @@ def _code_spend(names: _Names, row: Reserved, digests: Sequence[str], now) -> tu
         where_params.append(field_.get_db_prep_value(value, connection))
     sets = adapter.spend_code_sets(now)
     if sets is None:
-        return f"DELETE FROM {names.table(CodeModel)} WHERE {' AND '.join(where)}", where_params
+        # One row: a device may hold the same code twice (django-otp allows it), and one
+        # use spends one of them. Concurrent deletes of that row: only one counts a row.
+        table, pk = names.table(CodeModel), names.pk(CodeModel)
+        one = f"SELECT {pk} FROM {table} WHERE {' AND '.join(where)} ORDER BY {pk} LIMIT 1"
+        return f"DELETE FROM {table} WHERE {pk} IN ({one})", where_params
     assignments, set_params = [], []
     for name, value in sets.items():
         field_ = CodeModel._meta.get_field(name)
@@ -644,7 +648,7 @@ def next_challenge(user_pk) -> Optional[int]:
     confirmed_exists = []
     exists_params: list = []
     for adapter in adapter_registry.registered():
-        if router.db_for_read(adapter.model) != alias:
+        if not adapter.signs_in_with_challenge or router.db_for_read(adapter.model) != alias:
             continue
         condition, params = _confirmed_sql(names, adapter, True)
         confirmed_exists.append(
