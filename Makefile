@@ -189,6 +189,7 @@ compat-upstream: build
 # nothing ran. ~15 s. See tests/compat/django_otp/ and README, "django-otp's own tests".
 compat-django-otp: build
 	$(PY) -m tests.compat.django_otp.run --against django-otp
+	$(PY) -m tests.compat.django_otp.run --against native
 
 # Migrates the example project (SQLite by default), (re)creates the `demo` superuser with a
 # new random password that it prints, and serves on 127.0.0.1:8000.

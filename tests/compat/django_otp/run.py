@@ -57,7 +57,13 @@ _STORED_TOKEN_READ_BACK = (
     "the database holds its keyed hash, not the plaintext"
 )
 EXPECTED_FAILURES = {
-    "native": {},
+    "native": {
+        "otp_static/tests.py::ThrottlingTestCase::test_delay_after_fail_expires": _STORED_TOKEN_READ_BACK,
+        "otp_static/tests.py::ThrottlingTestCase::test_verify_is_allowed": _STORED_TOKEN_READ_BACK,
+        "otp_static/tests.py::TimestampTestCase::test_verify_token_successful_updates_last_used_at": (
+            _STORED_TOKEN_READ_BACK
+        ),
+    },
     "django-otp": {},
 }
 

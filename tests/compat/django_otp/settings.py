@@ -13,6 +13,11 @@ if os.environ.get("COMPAT_TARGET", "native") != "django-otp":
     INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework", "django_totp_native", "django_totp_native.otp"]  # noqa: F405
     TOTP_ENCRYPTION_KEY = "qTXtBw2t6n1cRq7HnO6mVbJmUo8JZ3s0x4Pp1Z3vY2E="
     TOTP_TOKEN_SALT = "compat-django-otp-tests"
+    # Our per-user backoff (on top of django-otp's per-device throttling, which the tests
+    # set themselves) starts after TOTP_BACKOFF_AFTER failures in a row: 3 by default, and
+    # TOTPTest.test_single tries three wrong codes before the right one with django-otp's
+    # throttling off. Here it starts at the hard cap (TOTP_MAX_FAILURES, default 10).
+    TOTP_BACKOFF_AFTER = 10
 
 # Speed only: users are created and logged in by many tests.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
