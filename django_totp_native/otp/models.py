@@ -352,3 +352,24 @@ class StaticToken(models.Model):
             raise ValueError("A static token needs its token to be stored.")
         super().save(*args, **kwargs)
 
+
+
+class DjangoOtpImport(models.Model):
+    """One django-otp device that ``manage.py import_django_otp`` copied here: the map that
+    makes a second run skip it. Kept apart from the device row on purpose: a device its
+    user deletes later must not come back with the next run."""
+
+    source = models.CharField(
+        max_length=32,
+        help_text="The django-otp model of the source row: otp_totp.totpdevice or otp_static.staticdevice.",
+    )
+    source_id = models.BigIntegerField(help_text="The source row's id in django-otp's table.")
+    device_id = models.BigIntegerField(
+        help_text="The id of the device made from it (TOTPDevice or StaticDevice, after source); "
+        "it may have been deleted since."
+    )
+    imported_at = models.DateTimeField(auto_now_add=True, help_text="When the device was imported.")
+
+    class Meta:
+        verbose_name = "imported django-otp device"
+        constraints = [models.UniqueConstraint(fields=["source", "source_id"], name="otp_native_import_once")]
