@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -117,6 +118,10 @@ class TOTPDeviceAdmin(SuperuserRuleMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         _refuse_protected_owner(request, obj.user)
         super().save_model(request, obj, form, change)
+
+    @method_decorator(sensitive_post_parameters("key"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("QR Code"))
     def qrcode_link(self, device):
@@ -229,7 +234,7 @@ class StaticDeviceAdmin(SuperuserRuleMixin, admin.ModelAdmin):
         _refuse_protected_owner(request, obj.user)
         super().save_model(request, obj, form, change)
 
-    @sensitive_post_parameters()
+    @method_decorator(sensitive_post_parameters())
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return super().changeform_view(request, object_id, form_url, extra_context)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from django.db import models
+from django.views.decorators.debug import sensitive_variables
 
 from ..conf import conf
 
@@ -102,6 +103,7 @@ class DeviceAdapter:
         row, should two codes of a device share a digest)."""
         return None
 
+    @sensitive_variables("code")
     def code_forms(self, code) -> list[str]:
         """The digest inputs a typed static code could stand for (empty: it cannot be one of
         this kind's codes, and is refused before it is counted)."""
