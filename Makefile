@@ -92,6 +92,13 @@ openapi-check: build
 
 bench: build
 	$(PY) tests/benchmarks/bench_core.py
+	@# The django-otp devices against django-otp's own, on PostgreSQL (skipped with the
+	@# reason when the server is not reachable).
+	@if bash tools/ensure-services.sh >/dev/null 2>&1; then \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) tests/benchmarks/bench_otp_devices.py; \
+	else \
+	  echo "SKIPPED the django-otp device benchmark: PostgreSQL is not reachable (see tools/ensure-services.sh)"; \
+	fi
 
 # End to end against django-totp from PyPI: each in its own venv (build/bench-http/),
 # gunicorn with 2 workers each, PostgreSQL on 127.0.0.1 (tools/ensure-services.sh starts

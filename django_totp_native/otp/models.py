@@ -109,10 +109,14 @@ def _count_failure(device) -> None:
     device.throttling_failure_timestamp = now
 
 
-def _record_success(device, **columns) -> None:
-    """After a consumed token, inside its attempt: reset throttling and stamp last use."""
-    now = timezone.now()
-    values = {"throttling_failure_count": 0, "throttling_failure_timestamp": None, "last_used_at": now, **columns}
+#: What a success writes on the device besides the token's consumption (django-otp's
+#: ``throttle_reset`` and ``set_last_used_timestamp``).
+SUCCESS_RESET = {"throttling_failure_count": 0, "throttling_failure_timestamp": None}
+
+
+def _record_success(device) -> None:
+    """After a spent static token: reset throttling and stamp last use."""
+    values = dict(SUCCESS_RESET, last_used_at=timezone.now())
     type(device)._default_manager.using(router.db_for_write(type(device))).filter(pk=device.pk).update(**values)
     for name, value in values.items():
         setattr(device, name, value)
@@ -211,19 +215,27 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
                 period=self.step, digits=self.digits, algorithm="SHA1", t0=self.t0, drift=self.drift,
                 tolerance=self.tolerance,
             )
+            used_at = timezone.now()
+
+            def success_sets(step: int) -> dict:
+                # Written by the write that moves last_t (conditionally: a later step
+                # recorded by a concurrent success is never written back).
+                columns = dict(SUCCESS_RESET, last_used_at=used_at)
+                if sync:
+                    columns["drift"] = step - base_t
+                return columns
+
             try:
                 verified = verification.verify_otp(
                     _owner(self), code, adapter=adapter_registry.get(OTP_TOTP_LABEL), device_pk=self.pk,
-                    parameters=parameters, for_time=now,
+                    parameters=parameters, for_time=now, success_sets=success_sets,
                 )
             except (LockedOut, NotEnrolled):
                 return False
             if verified is not None:
-                # The attempt moved last_t already, conditionally (a later step recorded
-                # by a concurrent success is never written back).
+                for name, value in success_sets(verified.step).items():
+                    setattr(self, name, value)
                 self.last_t = verified.step
-                columns = {"drift": verified.step - base_t} if sync else {}
-                _record_success(self, **columns)
                 return True
         _count_failure(self)
         return False

@@ -127,6 +127,7 @@ def verify_otp(
     sender=None,
     parameters: Optional[OtpParameters] = None,
     for_time: Optional[float] = None,
+    success_sets: Optional[Callable[[int], dict]] = None,
 ) -> Optional[Verified]:
     """Check a TOTP code once: a ``Verified`` at most once per time step, else None.
 
@@ -138,7 +139,8 @@ def verify_otp(
     this one. ``on_success`` runs inside the attempt's transaction. ``reason``: sent with
     ``totp_verification_failed`` when the code is wrong. ``parameters``: the OTP
     parameters to match with instead of the stored ones (django-otp verifies with the
-    device instance's fields); ``for_time``: the time to match at (default now). Raises
+    device instance's fields); ``for_time``: the time to match at (default now);
+    ``success_sets(step)``: further device columns the consuming write sets. Raises
     NotEnrolled, AlreadyConfirmed, InvalidChallenge, or LockedOut while backoff or the
     hard lock applies.
     """
@@ -152,7 +154,9 @@ def verify_otp(
         if step is None:
             return None
         confirmed_at = timezone.now() if pending else None
-        if not attempts.succeed(row, step=step, challenge_sequence=challenge_sequence, confirmed_at=confirmed_at):
+        also_sets = success_sets(step) if success_sets is not None else None
+        if not attempts.succeed(row, step=step, challenge_sequence=challenge_sequence, confirmed_at=confirmed_at,
+                                also_sets=also_sets):
             return None
         return Verified(row.user_id, adapter.label, row.pk, confirmed_at or row.confirmed_at, OTP, step, row.user)
 
