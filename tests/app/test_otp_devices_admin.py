@@ -71,7 +71,7 @@ def test_no_page_shows_the_key_or_a_token_but_the_qr_page(manager_client, worker
             assert secret not in text
     # The QR page is django-otp's: it shows the device's address, for the authenticator.
     config = page(manager_client.get(url(TOTPDevice, "config", totp.pk)))
-    assert B32_KEY in config and "otp_native/css/qrcode.css" in config and "otp_native/js/qrcode.js" in config
+    assert B32_KEY in config and "otp_totp/css/qrcode.css" in config and "otp_totp/js/qrcode.js" in config
     assert not re.search(r'style="|<style|onerror=', config)
     qr = manager_client.get(url(TOTPDevice, "qrcode", totp.pk))
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml" and b"<svg" in qr.content
