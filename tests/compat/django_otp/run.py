@@ -174,7 +174,7 @@ def main(argv=None) -> int:
     env.pop("DJANGO_OTP_CONFIG", None)  # the test project's own settings, SQLite in memory
     subprocess.run(
         [sys.executable, "-m", "pytest", "-c", str(out / "pytest.ini"), "--rootdir", str(out),
-         "-p", "no:cacheprovider", "-q", "-rfEs", "--junitxml", str(junit),
+         "-p", "no:cacheprovider", "-q", "--tb=short", "-rfEs", "--junitxml", str(junit),
          "otp_totp/tests.py", "otp_static/tests.py", *pytest_args],
         cwd=out, env=env, check=False,
     )
