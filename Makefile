@@ -194,14 +194,14 @@ compat-upstream: build
 # (the control: the harness changes no outcome), then over django_totp_native.otp, on
 # SQLite and again on PostgreSQL (skipped with the reason where it cannot be had, except
 # under CI). Prints the counts; fails on any failure but the named differences by design,
-# on a skip, or when nothing ran. ~20 s. See tests/compat/django_otp/ and README,
+# on a skip, or when nothing ran. ~20 s. See tests/compat/django_otp_suite/ and README,
 # "django-otp's own tests".
 compat-django-otp: build
-	$(PY) -m tests.compat.django_otp.run --against django-otp
-	$(PY) -m tests.compat.django_otp.run --against native
+	$(PY) -m tests.compat.django_otp_suite.run --against django-otp
+	$(PY) -m tests.compat.django_otp_suite.run --against native
 	@if bash tools/ensure-services.sh >/dev/null; then \
 	  echo "== The same on PostgreSQL"; \
-	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m tests.compat.django_otp.run --against native; \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m tests.compat.django_otp_suite.run --against native; \
 	elif [ -n "$$CI" ] && [ "$$CI" != false ] && [ "$$CI" != 0 ]; then \
 	  echo "PostgreSQL is not reachable under CI: django-otp's tests cannot run on it" >&2; exit 1; \
 	else \

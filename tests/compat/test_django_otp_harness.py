@@ -1,10 +1,10 @@
-"""The verdict of make compat-django-otp (tests/compat/django_otp/run.py) can fail: on an
-unexpected failure, a skip, an empty run, an expected failure that passes, and a rewrite
-rule that no longer matches the release."""
+"""The verdict of make compat-django-otp (tests/compat/django_otp_suite/run.py) can fail:
+on an unexpected failure, a skip, an empty run, an expected failure that passes, and a
+rewrite rule that no longer matches the release."""
 
 import pytest
 
-from tests.compat.django_otp import rewrite, run
+from tests.compat.django_otp_suite import rewrite, run
 
 EXPECTED = sorted(run.EXPECTED_FAILURES["native"])
 

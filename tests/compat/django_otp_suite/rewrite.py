@@ -32,7 +32,7 @@ def apply(relative_path, text, rules):
         if count == 0:
             raise RuleDidNotMatch(
                 f"{relative_path}: the rewrite {old!r} -> {new!r} matches nothing; "
-                "the pinned django-otp release changed, so review tests/compat/django_otp/rewrite.py"
+                "the pinned django-otp release changed, so review tests/compat/django_otp_suite/rewrite.py"
             )
         text = text.replace(old, new)
         applied.append((old, new, count))

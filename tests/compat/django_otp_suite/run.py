@@ -1,6 +1,6 @@
 """`make compat-django-otp`: django-otp's own otp_totp and otp_static tests against our app.
 
-    python -m tests.compat.django_otp.run [--against native|django-otp] [PYTEST ARGS...]
+    python -m tests.compat.django_otp_suite.run [--against native|django-otp] [PYTEST ARGS...]
 
 1. The pinned source release (it ships the plugins' tests.py and the test project) is
    downloaded from PyPI once, checked against its sha256 and unpacked into
@@ -28,7 +28,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from tests.compat.django_otp import rewrite
+from tests.compat.django_otp_suite import rewrite
 
 ROOT = Path(__file__).resolve().parents[3]
 VERSION = "1.7.5"
@@ -168,7 +168,7 @@ def main(argv=None) -> int:
         **os.environ,
         # The release's own django_otp (the one its tests were written for) before any other.
         "PYTHONPATH": os.pathsep.join(str(p) for p in (out, source / "src", source / "test", ROOT)),
-        "DJANGO_SETTINGS_MODULE": "tests.compat.django_otp.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.compat.django_otp_suite.settings",
         "COMPAT_TARGET": args.against,
     }
     env.pop("DJANGO_OTP_CONFIG", None)  # the test project's own settings, SQLite in memory
