@@ -351,3 +351,20 @@ def test_rotation_reseals_both_devices_and_they_still_verify(device, static, set
     assert fresh.key == HEX_KEY and fresh.verify_token(tokens(device)[3])
     assert StaticDevice.objects.get(pk=static.pk).verify_token("alice2")
     assert rotation.reseal_all().resealed == 0  # idempotent
+
+
+@pytest.mark.django_db
+def test_django_otp_login_and_middleware_know_the_device(device, alice, rf, no_throttle):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import login as otp_login
+    from django_otp.middleware import OTPMiddleware
+
+    request = rf.get("/")
+    request.user, request.session = alice, SessionStore()
+    assert device.verify_token(tokens(device)[3])
+    otp_login(request, device)
+    assert request.session["otp_device_id"] == f"otp_native.totpdevice/{device.pk}"
+    later = rf.get("/")
+    later.user, later.session = type(alice).objects.get(pk=alice.pk), request.session
+    OTPMiddleware(lambda r: None)(later)
+    assert later.user.is_verified() and later.user.otp_device == device
