@@ -30,7 +30,7 @@ from .. import core, signals
 from ..conf import conf
 from . import adapters as adapter_registry
 from . import attempts, backup_codes, keys
-from .adapters import DeviceAdapter
+from .adapters import DeviceAdapter, OtpParameters
 from .errors import NotEnrolled, SecretUnavailable
 
 logger = logging.getLogger("django_totp_native")
@@ -127,6 +127,9 @@ def verify_otp(
     reason: Optional[str] = None,
     request=None,
     sender=None,
+    parameters: Optional[OtpParameters] = None,
+    for_time: Optional[float] = None,
+    success_sets: Optional[Callable[[int], dict]] = None,
 ) -> Optional[Verified]:
     """Check a TOTP code once: a ``Verified`` at most once per time step, else None.
 
@@ -136,8 +139,12 @@ def verify_otp(
     must be confirmed. ``pending``: the device must be pending (the enrollment's first
     code) and success confirms it in the same write. ``device_pk``: the device must be
     this one. ``on_success`` runs inside the attempt's transaction. ``reason``: sent with
-    ``totp_verification_failed`` when the code is wrong. Raises NotEnrolled,
-    AlreadyConfirmed, InvalidChallenge, or LockedOut while backoff or the hard lock applies.
+    ``totp_verification_failed`` when the code is wrong. ``parameters``: the OTP
+    parameters to match with instead of the stored ones (django-otp verifies with the
+    device instance's fields); ``for_time``: the time to match at (default now);
+    ``success_sets(step)``: further device columns the consuming write sets. Raises
+    NotEnrolled, AlreadyConfirmed, InvalidChallenge, or LockedOut while backoff or the
+    hard lock applies.
     """
     adapter = adapter or adapter_registry.totp()
     if not could_be_otp(code, adapter.digits_hint()):
@@ -145,11 +152,13 @@ def verify_otp(
 
     @sensitive_variables("code", "step")
     def check(row: attempts.Reserved) -> Optional[Verified]:
-        step = match_step(row, code)
+        step = match_step(row, code, parameters=parameters, for_time=for_time)
         if step is None:
             return None
         confirmed_at = timezone.now() if pending else None
-        if not attempts.succeed(row, step=step, challenge_sequence=challenge_sequence, confirmed_at=confirmed_at):
+        also_sets = success_sets(step) if success_sets is not None else None
+        if not attempts.succeed(row, step=step, challenge_sequence=challenge_sequence, confirmed_at=confirmed_at,
+                                also_sets=also_sets):
             return None
         return Verified(row.user_id, adapter.label, row.pk, confirmed_at or row.confirmed_at, OTP, step, row.user,
                         row.credential_generation)
@@ -177,7 +186,7 @@ def verify_static(
     """Spend a static (backup) code: one conditional write on its digest, inside the same
     kind of attempt as ``verify_otp``; a ``Verified`` at most once per code, else None."""
     adapter = adapter or adapter_registry.totp()
-    forms = backup_codes.code_forms(code)
+    forms = adapter.code_forms(code)
     if not forms:
         return _failed(None, user, reason, request, sender)
 
@@ -253,16 +262,18 @@ def _failed(loaded_user, user, reason, request, sender) -> None:
 
 
 @sensitive_variables("code")
-def match_step(row: attempts.Reserved, code: str) -> Optional[int]:
+def match_step(row: attempts.Reserved, code: str, *, parameters: Optional[OtpParameters] = None,
+               for_time: Optional[float] = None) -> Optional[int]:
     """The time step ``code`` matches for the reserved device (later than its replay floor),
-    natively against the sealed secret, with the device's OTP parameters; else None."""
-    parameters = row.adapter.otp_parameters(row.parameters)
+    natively against the sealed secret, with the device's OTP parameters (or the given
+    ones); else None."""
+    parameters = parameters or row.adapter.otp_parameters(row.parameters)
     try:
         return core.totp_match_sealed(
             keys.fernet(),
             row.secret,
             code,
-            time.time(),
+            time.time() if for_time is None else for_time,
             period=parameters.period,
             digits=parameters.digits,
             algorithm=parameters.algorithm,
