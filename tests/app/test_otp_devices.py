@@ -368,3 +368,17 @@ def test_django_otp_login_and_middleware_know_the_device(device, alice, rf, no_t
     later.user, later.session = type(alice).objects.get(pk=alice.pk), request.session
     OTPMiddleware(lambda r: None)(later)
     assert later.user.is_verified() and later.user.otp_device == device
+
+
+@pytest.mark.django_db
+def test_a_key_no_configured_key_opens_is_an_error_not_a_wrong_code(device, static, settings, no_throttle):
+    from cryptography.fernet import Fernet
+
+    from django_totp_native.services.errors import SecretUnavailable
+
+    settings.TOTP_ENCRYPTION_KEY = Fernet.generate_key().decode()
+    with pytest.raises(SecretUnavailable):
+        device.verify_token(tokens(device)[3])
+    with pytest.raises(SecretUnavailable):
+        static.verify_token("alice2")
+    assert static.token_set.count() == 3
