@@ -4,7 +4,7 @@ Views decorate themselves with this module's ``extend_schema``: without drf-spec
 installed it returns the view unchanged, so the app imports and works without the extra.
 With it, this module also registers the ``TOTP-Enrollment`` security scheme and the schema
 of TOTP codes, and offers ``add_links``, a postprocessing hook that adds the login flow's
-OpenAPI links (see README, "OpenAPI schema").
+OpenAPI links (see the docs, docs/openapi.md).
 """
 
 from __future__ import annotations
@@ -245,30 +245,34 @@ def login_response():
 
 # -- Links between operations (a postprocessing hook) ----------------------------------
 
+def _link(operation_id: str, body_field: str, answer_field: str, when: str) -> dict:
+    """One OpenAPI link that carries a field of this answer into the next request's body.
+
+    Swagger UI prints a link as ``Operation `id` `` and ``Parameters {}``: it shows only a
+    link's path, query and header parameters, never its ``requestBody``. So every link
+    says in its description which field of this answer goes where.
+    """
+    return {
+        "operationId": operation_id,
+        "requestBody": {body_field: f"$response.body#/{answer_field}"},
+        "description": f"{when}: send this answer's `{answer_field}` as `{body_field}` in the request body.",
+    }
+
+
 _LINKS = {
     "jwt_create": {
-        "VerifyChallenge": {
-            "operationId": "jwt_totp_verify",
-            "requestBody": {"totp_challenge_token": "$response.body#/totp_challenge_token"},
-            "description": "Second step with the challenge token (2FA on).",
-        },
-        "Refresh": {
-            "operationId": "jwt_refresh",
-            "requestBody": {"refresh": "$response.body#/refresh"},
-            "description": "Refresh the access token (no 2FA).",
-        },
-        "VerifyAccess": {
-            "operationId": "jwt_verify",
-            "requestBody": {"token": "$response.body#/access"},
-            "description": "Check the access token (no 2FA).",
-        },
+        "VerifyChallenge": _link(
+            "jwt_totp_verify", "totp_challenge_token", "totp_challenge_token", "Second step, when 2FA is on"
+        ),
+        "Refresh": _link("jwt_refresh", "refresh", "refresh", "Refresh the access token, when there is no 2FA"),
+        "VerifyAccess": _link("jwt_verify", "token", "access", "Check the access token, when there is no 2FA"),
     },
     "jwt_totp_verify": {
-        "Refresh": {"operationId": "jwt_refresh", "requestBody": {"refresh": "$response.body#/refresh"}},
-        "VerifyAccess": {"operationId": "jwt_verify", "requestBody": {"token": "$response.body#/access"}},
+        "Refresh": _link("jwt_refresh", "refresh", "refresh", "Refresh the access token"),
+        "VerifyAccess": _link("jwt_verify", "token", "access", "Check the access token"),
     },
     "jwt_refresh": {
-        "VerifyAccess": {"operationId": "jwt_verify", "requestBody": {"token": "$response.body#/access"}},
+        "VerifyAccess": _link("jwt_verify", "token", "access", "Check the new access token"),
     },
 }
 

@@ -216,3 +216,19 @@ def test_links_lead_from_the_login_to_its_next_steps(schema):
     links = operation(schema, "jwt_create")["responses"]["200"]["links"]
     assert {link["operationId"] for link in links.values()} == {"jwt_totp_verify", "jwt_refresh", "jwt_verify"}
     assert links["VerifyChallenge"]["requestBody"] == {"totp_challenge_token": "$response.body#/totp_challenge_token"}
+
+
+def test_every_link_says_which_answer_field_goes_into_which_body_field(schema):
+    # Swagger UI shows a link's parameters only ("Parameters {}" for a requestBody link),
+    # so the description is the one place a reader learns what the link carries.
+    seen = 0
+    for path_item in schema["paths"].values():
+        for op in path_item.values():
+            for response in op.get("responses", {}).values():
+                for name, link in response.get("links", {}).items():
+                    seen += 1
+                    ((body_field, expression),) = link["requestBody"].items()
+                    answer_field = expression.removeprefix("$response.body#/")
+                    assert f"`{answer_field}`" in link["description"], (name, link)
+                    assert f"`{body_field}`" in link["description"], (name, link)
+    assert seen == 6
