@@ -1,7 +1,7 @@
 """The native core's Python surface: the objects of ``_core``, re-exported unchanged.
 
 No wrapper layer sits on the hot paths; ``_core.pyi`` types them. See ARCHITECTURE.md
-("The native core") for the contract and README.md for examples.
+("The native core") for the contract and docs/core.md for examples.
 """
 
 try:

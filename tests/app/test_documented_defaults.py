@@ -3,7 +3,7 @@
 Most tests set the thresholds they exercise, so a changed default (backoff after 4
 failures instead of 3) passed them all. Here the settings are removed, as in a project
 that never mentions them, and what ``conf`` answers must be what the settings reference
-in README.md says (and what the property's own docstring says). Two defaults that decide
+(docs/settings.md) says (and what the property's own docstring says). Two defaults that decide
 how an attack is met are also pinned by behaviour, through the API.
 """
 
@@ -29,7 +29,7 @@ from .test_guarantee_edges import wrong_code
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery"  # make_user's default
-README = Path(__file__).resolve().parents[2] / "README.md"
+SETTINGS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
 
 
 def settings_in_conf() -> dict[str, tuple[str, object]]:
@@ -50,14 +50,18 @@ def settings_in_conf() -> dict[str, tuple[str, object]]:
 
 
 def documented_defaults() -> dict[str, str]:
-    """``{setting: default cell}`` from every settings table of README.md."""
+    """``{setting: default cell}`` from every settings table of docs/settings.md (the
+    column headed "default")."""
     documented = {}
-    for line in README.read_text(encoding="utf-8").splitlines():
+    column = None
+    for line in SETTINGS_PAGE.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 3 or not cells[0].startswith("`"):
+        if cells[0] == "setting":
+            column = cells.index("default")
+        if column is None or len(cells) <= column or not cells[0].startswith("`"):
             continue
         names = re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0])
-        defaults = re.findall(r"`([^`]*)`", cells[1]) or [cells[1]]
+        defaults = re.findall(r"`([^`]*)`", cells[column]) or [cells[column]]
         if len(names) > 1 and len(defaults) == len(names):
             documented.update(zip(names, defaults))
         elif len(names) == 1:
@@ -80,12 +84,12 @@ def unconfigured(settings):
     return settings
 
 
-def test_conf_reads_every_setting_the_readme_documents():
+def test_conf_reads_every_setting_the_settings_page_documents():
     documented = documented_defaults()
     in_conf = settings_in_conf()
     assert len(in_conf) >= 25  # the walker found the settings (a refactor must keep it working)
     missing = sorted(name for name in in_conf if name not in documented)
-    assert missing == [], f"settings without a row in README.md's settings tables: {missing}"
+    assert missing == [], f"settings without a row in docs/settings.md: {missing}"
 
 
 def test_every_documented_default_is_the_default(unconfigured):
@@ -100,7 +104,7 @@ def test_every_documented_default_is_the_default(unconfigured):
             actual = getattr(conf, prop)
         if actual != expected or type(actual) is bool and type(expected) is not bool:
             wrong[name] = (documented[name], actual)
-    assert wrong == {}, "README.md default, conf's default"
+    assert wrong == {}, "docs/settings.md default, conf's default"
 
 
 def test_every_docstring_states_the_documented_default():

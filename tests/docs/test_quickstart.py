@@ -16,6 +16,8 @@ from django_totp_native import core
 ROOT = Path(__file__).resolve().parents[2]
 SNIPPETS = ROOT / "docs" / "examples" / "quickstart"
 FLOW = Path(__file__).with_name("quickstart_flow.py")
+OPENAPI_SNIPPETS = ROOT / "docs" / "examples" / "openapi"
+OPENAPI_FLOW = Path(__file__).with_name("openapi_flow.py")
 
 
 def run(args, cwd, env):
@@ -24,7 +26,8 @@ def run(args, cwd, env):
     return done.stdout
 
 
-def test_a_new_project_built_from_the_quick_start_runs_the_jwt_flow(tmp_path):
+def quickstart_project(tmp_path):
+    """A startproject with the Quick start's snippets: (project folder, environment)."""
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
         # What the Quick start tells the reader to put in the environment (fake values).
@@ -43,8 +46,23 @@ def test_a_new_project_built_from_the_quick_start_runs_the_jwt_flow(tmp_path):
     assert "import os" not in generated  # so the snippet's own import is what makes it work
     settings.write_text(generated + "\n\n" + (SNIPPETS / "settings_snippet.py").read_text())
     (project / "mysite" / "urls.py").write_text((SNIPPETS / "urls.py").read_text())
+    return project, env
 
+
+def test_a_new_project_built_from_the_quick_start_runs_the_jwt_flow(tmp_path):
+    project, env = quickstart_project(tmp_path)
     run([sys.executable, "manage.py", "check", "--fail-level", "WARNING"], project, env)
     run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], project, env)
     out = run([sys.executable, str(FLOW)], project, env)
     assert "quick start JWT flow: ok" in out
+
+
+def test_the_openapi_snippets_serve_the_schema_and_swagger_ui_without_a_cdn(tmp_path):
+    """docs/openapi.md: drf-spectacular-sidecar for offline sites and a strict CSP."""
+    project, env = quickstart_project(tmp_path)
+    for name, target in (("settings_snippet.py", "settings.py"), ("urls_snippet.py", "urls.py")):
+        path = project / "mysite" / target
+        path.write_text(path.read_text() + "\n\n" + (OPENAPI_SNIPPETS / name).read_text())
+    run([sys.executable, "manage.py", "check", "--fail-level", "WARNING"], project, env)
+    out = run([sys.executable, str(OPENAPI_FLOW)], project, env)
+    assert "openapi with sidecar: ok" in out

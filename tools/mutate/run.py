@@ -96,8 +96,8 @@ def prepare_python_workspace(quick: bool) -> None:
     PY_WORK.mkdir(parents=True)
     # The committed tree (HEAD), not the working tree: uncommitted edits are not judged.
     archive = subprocess.run(
-        # README.md: tests/app/test_documented_defaults.py checks its settings tables.
-        ["git", "archive", "HEAD", "django_totp_native", "tests", "pyproject.toml", "README.md"],
+        # docs/settings.md: tests/app/test_documented_defaults.py checks its settings tables.
+        ["git", "archive", "HEAD", "django_totp_native", "tests", "pyproject.toml", "docs/settings.md"],
         cwd=REPO, check=True, capture_output=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(PY_WORK)], input=archive, check=True)
@@ -107,7 +107,7 @@ def prepare_python_workspace(quick: bool) -> None:
 [tool.mutmut]
 source_paths = ["django_totp_native"]
 only_mutate = {toml_list(MODULES)}
-also_copy = ["tests", "pyproject.toml", "README.md"]
+also_copy = ["tests", "pyproject.toml", "docs"]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-m", "not browser", "--reuse-db"]
 pytest_add_cli_args_test_selection = {toml_list(tests)}
 """

@@ -57,8 +57,9 @@ def stage(dest: Path, smoke: bool, source: Path = REPO) -> None:
                     ignore=shutil.ignore_patterns("__pycache__", "var", "*.sqlite3"))
     # Some app tests read the scripts beside the example project (tools/demo.sh).
     shutil.copytree(source / "tools", dest / "tools", ignore=shutil.ignore_patterns("__pycache__", "wheels"))
-    # tests/app/test_documented_defaults.py checks README.md's settings tables against conf.
-    shutil.copy(source / "README.md", dest / "README.md")
+    # tests/app/test_documented_defaults.py checks the settings reference against conf.
+    (dest / "docs").mkdir()
+    shutil.copy(source / "docs" / "settings.md", dest / "docs" / "settings.md")
     (dest / "pytest.ini").write_text(pytest_ini(source))
 
 
@@ -73,7 +74,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as unpacked, tarfile.open(args.source) as sdist:
         top = sdist.getnames()[0].split("/")[0]
-        members = [m for m in sdist.getmembers() if m.name.split("/")[1:2] in (["tests"], ["example_project"], ["tools"], ["pyproject.toml"], ["README.md"])]
+        members = [m for m in sdist.getmembers() if m.name.split("/")[1:2] in (["tests"], ["example_project"], ["tools"], ["pyproject.toml"], ["docs"])]
         sdist.extractall(unpacked, members=members, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
         stage(args.dest, args.smoke, Path(unpacked) / top)
 
