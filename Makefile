@@ -112,7 +112,7 @@ bench: build
 
 # End to end against django-totp from PyPI: each in its own venv (build/bench-http/),
 # gunicorn with 2 workers each, PostgreSQL on 127.0.0.1 (tools/ensure-services.sh starts
-# it), alternating rounds. A full run rewrites the README table and docs/images/bench_http.png;
+# it), alternating rounds. A full run rewrites the table in docs/benchmarks.md and docs/images/bench_http.png;
 # `make bench-http ARGS=--quick` (or BENCH_QUICK=1) is a smoke run that writes under
 # build/bench-http/quick/ only. See tools/bench_http/run.py.
 .PHONY: bench-http
@@ -135,7 +135,7 @@ fuzz-ci: system
 
 # Mutation testing (not in CI: slow): mutmut over services/, source mutations of the C++
 # core judged by ctest; prints kill rates and survivors (see tools/mutate/).
-# `make mutate ARGS=--quick` runs the fixed subset whose figures the README reports.
+# `make mutate ARGS=--quick` runs the fixed subset whose figures docs/contributing.md reports.
 mutate: build
 	$(PIP) install -q mutmut==3.8.1
 	$(PY) tools/mutate/run.py $(ARGS)
@@ -194,7 +194,7 @@ matrix-ci: dist/.wheels-stamp
 	MATRIX_SUITE=tests/app build/wheel-tools/bin/nox -t ci $(NOX_ARGS)
 
 # django-totp's own test suite (src/tests of its 1.1.7 commit), unchanged, against this
-# app through an import alias. UPSTREAM=path of that checkout (see README, "Migrating").
+# app through an import alias. UPSTREAM=path of that checkout (see docs/migrating.md).
 UPSTREAM ?= build/upstream-django-totp
 compat-upstream: build
 	bash tools/run_upstream_suite.sh $(UPSTREAM)
@@ -204,7 +204,7 @@ compat-upstream: build
 # (the control: the harness changes no outcome), then over django_totp_native.otp, on
 # SQLite and again on PostgreSQL (skipped with the reason where it cannot be had, except
 # under CI). Prints the counts; fails on any failure but the named differences by design,
-# on a skip, or when nothing ran. ~20 s. See tests/compat/django_otp_suite/ and README,
+# on a skip, or when nothing ran. ~20 s. See tests/compat/django_otp_suite/ and docs/django-otp.md,
 # "django-otp's own tests".
 compat-django-otp: build
 	$(PY) -m tests.compat.django_otp_suite.run --against django-otp

@@ -188,7 +188,7 @@ def check_throttling(app_configs=None, **kwargs):
         if value < 1:
             problems.append(f"TOTP_{name} must be a number of seconds, at least 1")
     return [
-        checks.Error(f"{problem}.", hint="See the settings table in the README.", id="django_totp_native.E004")
+        checks.Error(f"{problem}.", hint="See the settings reference in the documentation (docs/settings.md).", id="django_totp_native.E004")
         for problem in problems
     ]
 

@@ -4,7 +4,7 @@
 #   tools/run_upstream_suite.sh [CHECKOUT [PYTEST ARGS...]]   (default: build/upstream-django-totp)
 #
 # CHECKOUT is a checkout of krsahil8825/django-totp at the commit that matches PyPI 1.1.7
-# (README, "Migrating from django-totp", says how to get it; the sdist has no tests). The
+# (docs/migrating.md, "django-totp's own test suite", says how to get it; the sdist has no tests). The
 # only adaptations, all in tools/upstream_suite/ and none in the checkout:
 #   - an import alias: django_totp[.X] -> the same module objects as django_totp_native[.X]
 #     (a meta-path finder in a sitecustomize, so the tests' subprocesses get it too);
@@ -13,7 +13,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CHECKOUT="$(cd "${1:-$ROOT/build/upstream-django-totp}" 2>/dev/null && pwd)" || {
-  echo "run_upstream_suite: no checkout at ${1:-build/upstream-django-totp}; see README, 'Migrating from django-totp'." >&2
+  echo "run_upstream_suite: no checkout at ${1:-build/upstream-django-totp}; see docs/migrating.md." >&2
   exit 2
 }
 test -f "$CHECKOUT/src/tests/conftest.py" -a -f "$CHECKOUT/src/django_totp_project/settings.py" || {

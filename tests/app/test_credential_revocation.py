@@ -38,7 +38,7 @@ REVOKED = "totp_credential_revoked"
 @authentication_classes([JWTAuthentication])
 @permission_classes([IsAuthenticated])
 def project_view(request):
-    """A project's own API view, authenticated as the README says."""
+    """A project's own API view, authenticated as the docs say (docs/quickstart-api.md)."""
     return JsonResponse({"username": request.user.get_username()})
 
 

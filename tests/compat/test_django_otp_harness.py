@@ -23,7 +23,7 @@ def test_only_the_expected_failures_pass_the_verdict():
         ({}, "no test ran"),
         ({"otp_totp/tests.py::TOTPTest::test_single": "failed"}, "unexpected failure: otp_totp/tests.py::TOTPTest::test_single"),
         ({"otp_totp/tests.py::TOTPTest::test_single": "skipped"}, "skipped: otp_totp/tests.py::TOTPTest::test_single"),
-        ({EXPECTED[0]: "passed"}, f"expected to fail but passed (remove it from EXPECTED_FAILURES and the README): {EXPECTED[0]}"),
+        ({EXPECTED[0]: "passed"}, f"expected to fail but passed (remove it from EXPECTED_FAILURES and docs/django-otp.md): {EXPECTED[0]}"),
     ],
 )
 def test_the_verdict_fails(results, problem):
@@ -31,9 +31,9 @@ def test_the_verdict_fails(results, problem):
     assert problem in " | ".join(run.verdict("native", results))
 
 
-def test_the_expected_failures_are_the_ones_the_readme_names():
-    readme = (run.ROOT / "README.md").read_text()
-    section = readme[readme.index("### django-otp's own tests"):]
+def test_the_expected_failures_are_the_ones_the_docs_name():
+    readme = (run.ROOT / "docs" / "django-otp.md").read_text()
+    section = readme[readme.index("## django-otp's own tests"):]
     assert EXPECTED and all(f"`{test}`" in section for test in EXPECTED)
 
 

@@ -1,4 +1,4 @@
-"""The test settings plus drf-spectacular, set up as the README's "OpenAPI schema" shows.
+"""The test settings plus drf-spectacular, set up as the docs' OpenAPI page (docs/openapi.md) shows.
 
 tools/schemathesis.sh serves these settings on 127.0.0.1 with a throwaway SQLite file
 (OPENAPI_SQLITE) shared by the seeding process and the server.

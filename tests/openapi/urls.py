@@ -1,4 +1,4 @@
-"""The test project's URLs plus the schema, served as the README shows."""
+"""The test project's URLs plus the schema, served as docs/openapi.md shows."""
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView

@@ -1,4 +1,4 @@
-"""What the README tells a project to include."""
+"""What the Quick start (docs/quickstart-api.md) tells a project to include."""
 
 from django.contrib import admin
 from django.urls import include, path

@@ -1,6 +1,6 @@
 """Side-by-side HTTP benchmark: this project against django-totp, end to end.
 
-    make bench-http                  # full run: README table + docs/images/bench_http.png
+    make bench-http                  # full run: docs/benchmarks.md table + docs/images/bench_http.png
     make bench-http ARGS=--quick     # smoke run (CI-sized); results under build/bench-http/quick/
 
 Run with build/bench-http/venv-native's Python (tools/bench_http/setup_venvs.sh makes both
@@ -506,8 +506,8 @@ def main() -> int:
     parser.add_argument("-n", type=int, dest="n", help="requests per login endpoint per round and side")
     parser.add_argument("--concurrency", type=int)
     parser.add_argument("--write-docs", action="store_true",
-                        help="update README.md and docs/images/bench_http.png (default for a full run)")
-    parser.add_argument("--no-write-docs", action="store_true", help="leave README.md and docs/images/ alone")
+                        help="update docs/benchmarks.md and docs/images/bench_http.png (default for a full run)")
+    parser.add_argument("--no-write-docs", action="store_true", help="leave docs/benchmarks.md and docs/images/ alone")
     args = parser.parse_args()
     cfg = Config.make(args)
     write_docs = (args.write_docs or not cfg.quick) and not args.no_write_docs
@@ -545,11 +545,11 @@ def main() -> int:
     title = f"django-totp vs this project, end to end (gunicorn 2 workers, PostgreSQL, concurrency {cfg.concurrency})"
     chart(summary, outdir / "bench_http.png", title)
     if write_docs:
-        write_readme(ROOT / "README.md", text)
+        write_readme(ROOT / "docs" / "benchmarks.md", text)
         chart(summary, ROOT / "docs" / "images" / "bench_http.png", title)
     print(text)
     print(f"\nwritten: {outdir}/table.md, results.json, bench_http.png"
-          + ("; README.md and docs/images/bench_http.png" if write_docs else ""))
+          + ("; docs/benchmarks.md and docs/images/bench_http.png" if write_docs else ""))
     print(f"bench-http took {seconds:.0f} s")
     errors = sum(row[n]["errors"] for row in summary.values() for n in ("native", "upstream") if n in row)
     return 1 if errors else 0

@@ -49,7 +49,7 @@ TARGETS = {
     "django-otp": {"otp_totp": "django_otp.plugins.otp_totp", "otp_static": "django_otp.plugins.otp_static"},
 }
 
-# Differences by design, with the reason (README, "django-otp's own tests", lists the same).
+# Differences by design, with the reason (docs/django-otp.md, "django-otp's own tests", lists the same).
 # Static tokens are stored as keyed hashes, so a token read back from the database is its
 # hash, not the plaintext these tests then submit as the valid token.
 _STORED_TOKEN_READ_BACK = (
@@ -147,7 +147,7 @@ def verdict(target: str, results: dict) -> list:
         problems.append("no test ran (collection found nothing)")
     problems += [f"unexpected failure: {test}" for test in sorted(failed - set(expected))]
     problems += [
-        f"expected to fail but passed (remove it from EXPECTED_FAILURES and the README): {test}"
+        f"expected to fail but passed (remove it from EXPECTED_FAILURES and docs/django-otp.md): {test}"
         for test in sorted(set(expected) - failed)
     ]
     problems += [f"skipped: {test}" for test, outcome in sorted(results.items()) if outcome == "skipped"]
