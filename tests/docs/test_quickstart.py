@@ -18,6 +18,7 @@ SNIPPETS = ROOT / "docs" / "examples" / "quickstart"
 FLOW = Path(__file__).with_name("quickstart_flow.py")
 OPENAPI_SNIPPETS = ROOT / "docs" / "examples" / "openapi"
 OPENAPI_FLOW = Path(__file__).with_name("openapi_flow.py")
+SESSION_FLOW = Path(__file__).with_name("session_flow.py")
 
 
 def run(args, cwd, env):
@@ -66,3 +67,15 @@ def test_the_openapi_snippets_serve_the_schema_and_swagger_ui_without_a_cdn(tmp_
     run([sys.executable, "manage.py", "check", "--fail-level", "WARNING"], project, env)
     out = run([sys.executable, str(OPENAPI_FLOW)], project, env)
     assert "openapi with sidecar: ok" in out
+
+
+def test_the_session_snippets_enrol_and_sign_in_through_the_pages(tmp_path):
+    """docs/quickstart-session.md: middleware, login URL, the pages and an otp_required view."""
+    project, env = quickstart_project(tmp_path)
+    for name, target in (("session_settings_snippet.py", "settings.py"), ("session_urls_snippet.py", "urls.py")):
+        path = project / "mysite" / target
+        path.write_text(path.read_text() + "\n\n" + (SNIPPETS / name).read_text())
+    run([sys.executable, "manage.py", "check", "--fail-level", "WARNING"], project, env)
+    run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], project, env)
+    out = run([sys.executable, str(SESSION_FLOW)], project, env)
+    assert "session pages flow: ok" in out
