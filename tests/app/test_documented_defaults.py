@@ -69,6 +69,20 @@ def documented_defaults() -> dict[str, str]:
     return documented
 
 
+def documented_types() -> dict[str, str]:
+    """``{setting: type cell}`` from docs/settings.md (the column headed "type")."""
+    documented = {}
+    column = None
+    for line in SETTINGS_PAGE.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[0] == "setting":
+            column = cells.index("type")
+        if column is not None and len(cells) > column and cells[0].startswith("`"):
+            for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0]):
+                documented[name] = cells[column]
+    return documented
+
+
 def as_python(cell: str):
     return cell if cell == "required" else ast.literal_eval(cell)
 
@@ -105,6 +119,20 @@ def test_every_documented_default_is_the_default(unconfigured):
         if actual != expected or type(actual) is bool and type(expected) is not bool:
             wrong[name] = (documented[name], actual)
     assert wrong == {}, "docs/settings.md default, conf's default"
+
+
+def test_every_documented_type_is_the_type_conf_gives(unconfigured):
+    kinds = {"int": int, "float": float, "str": str, "bool": bool}
+    types = documented_types()
+    wrong = {}
+    for name, (prop, _literal) in settings_in_conf().items():
+        if name == "TOTP_ENCRYPTION_KEY":
+            continue  # required: no default to look at
+        kind = kinds[types[name].split()[0]]
+        actual = getattr(conf, prop)
+        if type(actual) is not kind:
+            wrong[name] = (types[name], type(actual).__name__)
+    assert wrong == {}, "docs/settings.md type, type of conf's default"
 
 
 def test_every_docstring_states_the_documented_default():
