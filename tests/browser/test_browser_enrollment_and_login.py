@@ -107,6 +107,7 @@ def test_user_enrolls_then_logs_in_with_code_replay_refused_backup_code_once(bro
     assert "Two-factor authentication is now turned on." in browser.text
     backup_codes = BACKUP_CODE.findall(browser.find("main").text)
     assert len(backup_codes) == 10 and len(set(backup_codes)) == 10, backup_codes
+    browser.screenshot(artifacts / "backup-codes.png")  # docs/images/ (docs/session.md)
     download = unquote(browser.find("a[download]").get_attribute("href"))
     assert download.startswith("data:text/plain") and all(code in download for code in backup_codes)
     browser.click("I have saved my backup codes")
@@ -116,6 +117,7 @@ def test_user_enrolls_then_logs_in_with_code_replay_refused_backup_code_once(bro
     log_out(browser)
     log_in(browser, "alice")
     assert browser.path == "/account/2fa/verify/", browser.text
+    browser.screenshot(artifacts / "code-page.png")  # docs/images/ (docs/session.md)
     browser.open("/accounts/profile/")
     assert browser.path == "/accounts/login/", "the password step alone must not sign the user in"
 
