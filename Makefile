@@ -9,7 +9,7 @@ JOBS ?= 2
 # One build at a time: parallel `make` runs (several terminals, helpers) share build/.
 LOCK := flock build/.lock
 
-.PHONY: all system venv build ctest ctest-build sanitize pytest pytest-pg test bench stubs stubs-check \
+.PHONY: all system venv build ctest ctest-build sanitize pytest pytest-pg pytest-pgbouncer test bench stubs stubs-check \
         migrations-check wheel-check demo clean mutate compat-upstream compat-django-otp
 
 all: build
@@ -58,7 +58,7 @@ sanitize: venv
 pytest: build
 	$(VENV)/bin/pytest
 
-test: ctest pytest pytest-pg stubs-check migrations-check compat-django-otp
+test: ctest pytest pytest-pg pytest-pgbouncer stubs-check migrations-check compat-django-otp
 
 # The Django suite again on the production path (PostgreSQL + Redis): the row locks, the
 # SELECT ... FOR UPDATE fallback and the races that SQLite serialises. tools/ensure-services.sh
@@ -76,6 +76,29 @@ pytest-pg: build
 	fi
 
 # Models and migrations must agree (a missing migration fails CI).
+# The Django suite once more through PgBouncer in transaction pooling (Debian's, started
+# by tools/ensure-pgbouncer.sh on 127.0.0.1:6432): no prepared statement or session state
+# may leak between transactions, and every guarantee (replay, double spend, failure cap)
+# must hold with pooled connections. Its test database is created through PgBouncer and
+# kept (--reuse-db: PgBouncer holds pooled connections that a DROP at the end would meet);
+# it is dropped, FORCE, at the start of the next pass. The routed suite makes and drops
+# databases of its own per run, which pooling does not touch; it runs in the direct pass.
+pytest-pgbouncer: build
+	@if bash tools/ensure-services.sh && bash tools/ensure-pgbouncer.sh; then \
+	  echo "== Django suite through PgBouncer (transaction pooling)"; \
+	  psql -q -h 127.0.0.1 -p 5432 -U postgres -d postgres -c "DROP DATABASE IF EXISTS test_pgbouncer WITH (FORCE)" && \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:6432/test TEST_DATABASE_NAME=test_pgbouncer \
+	  REDIS_URL=redis://127.0.0.1:6379/0 \
+	    $(VENV)/bin/pytest tests/app --reuse-db --deselect tests/app/test_routed_databases.py && \
+	  psql -h 127.0.0.1 -p $${PGBOUNCER_PORT:-6432} -U postgres -d pgbouncer -tA -F' ' -c "SHOW STATS" \
+	    | awk '$$1 == "test_pgbouncer" { print "PgBouncer served the suite", $$2, "transactions"; seen = 1 } \
+	           END { if (!seen) { print "PgBouncer served no transaction of the suite" > "/dev/stderr"; exit 1 } }'; \
+	elif [ -n "$$CI" ] && [ "$$CI" != false ] && [ "$$CI" != 0 ]; then \
+	  echo "PostgreSQL, Redis or PgBouncer is not available under CI: the pooled pass cannot run" >&2; exit 1; \
+	else \
+	  echo "SKIPPED the PgBouncer pass: PostgreSQL, Redis or PgBouncer is not available (see tools/ensure-pgbouncer.sh)"; \
+	fi
+
 migrations-check: build
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m django makemigrations --check --dry-run
 
