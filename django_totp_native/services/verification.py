@@ -31,7 +31,7 @@ from ..conf import conf
 from . import adapters as adapter_registry
 from . import attempts, backup_codes, keys
 from .adapters import DeviceAdapter
-from .errors import NotEnrolled, SecretUnavailable
+from .errors import NotEnrolled, ReplayedCode, SecretUnavailable
 
 logger = logging.getLogger("django_totp_native")
 
@@ -127,6 +127,7 @@ def verify_otp(
     reason: Optional[str] = None,
     request=None,
     sender=None,
+    detect_replay: bool = False,
 ) -> Optional[Verified]:
     """Check a TOTP code once: a ``Verified`` at most once per time step, else None.
 
@@ -138,15 +139,21 @@ def verify_otp(
     this one. ``on_success`` runs inside the attempt's transaction. ``reason``: sent with
     ``totp_verification_failed`` when the code is wrong. Raises NotEnrolled,
     AlreadyConfirmed, InvalidChallenge, or LockedOut while backoff or the hard lock applies.
+    ``detect_replay``: a wrong code that is the code of the step this device last accepted
+    raises ReplayedCode instead of answering None, after it was counted and signalled like
+    any wrong code (a page then says to wait for the next code).
     """
     adapter = adapter or adapter_registry.totp()
     if not could_be_otp(code, adapter.digits_hint()):
         return _failed(None, user, reason, request, sender)
+    replayed = False
 
     @sensitive_variables("code", "step")
     def check(row: attempts.Reserved) -> Optional[Verified]:
+        nonlocal replayed
         step = match_step(row, code)
         if step is None:
+            replayed = detect_replay and is_replay(row, code)
             return None
         confirmed_at = timezone.now() if pending else None
         if not attempts.succeed(row, step=step, challenge_sequence=challenge_sequence, confirmed_at=confirmed_at):
@@ -155,9 +162,12 @@ def verify_otp(
                         row.credential_generation)
 
     confirmed = True if challenge_sequence is not None else (False if pending else None)
-    return _attempt(user, check, on_success, adapter=adapter, confirmed=confirmed, device_pk=device_pk,
-                    challenge_sequence=challenge_sequence, load_user=load_user, reason=reason, request=request,
-                    sender=sender)
+    verified = _attempt(user, check, on_success, adapter=adapter, confirmed=confirmed, device_pk=device_pk,
+                        challenge_sequence=challenge_sequence, load_user=load_user, reason=reason,
+                        request=request, sender=sender)
+    if verified is None and replayed:
+        raise ReplayedCode()
+    return verified
 
 
 @sensitive_variables("code", "forms")
@@ -203,6 +213,7 @@ def verify_either(user, *, otp_code: Optional[str] = None, backup_code: Optional
     if otp_code is not None:
         return verify_otp(user, otp_code, **kwargs)
     kwargs.pop("pending", None)
+    kwargs.pop("detect_replay", None)
     return verify_static(user, backup_code, **kwargs)
 
 
@@ -253,9 +264,19 @@ def _failed(loaded_user, user, reason, request, sender) -> None:
 
 
 @sensitive_variables("code")
-def match_step(row: attempts.Reserved, code: str) -> Optional[int]:
-    """The time step ``code`` matches for the reserved device (later than its replay floor),
-    natively against the sealed secret, with the device's OTP parameters; else None."""
+def is_replay(row: attempts.Reserved, code: str) -> bool:
+    """Whether ``code``, which matched no step after the device's replay floor, is the code
+    of the floor step itself (the code just used, still within the window). Read-only: the
+    floor step can never be accepted again, so saying so gives a guesser nothing."""
+    floor = row.replay_floor
+    return floor >= 0 and match_step(row, code, after_step=floor - 1) == floor
+
+
+@sensitive_variables("code")
+def match_step(row: attempts.Reserved, code: str, *, after_step: Optional[int] = None) -> Optional[int]:
+    """The time step ``code`` matches for the reserved device (later than its replay floor,
+    or than ``after_step``), natively against the sealed secret, with the device's OTP
+    parameters; else None."""
     parameters = row.adapter.otp_parameters(row.parameters)
     try:
         return core.totp_match_sealed(
@@ -268,7 +289,7 @@ def match_step(row: attempts.Reserved, code: str) -> Optional[int]:
             algorithm=parameters.algorithm,
             t0=parameters.effective_t0,
             window=parameters.tolerance,
-            after_step=row.replay_floor,
+            after_step=row.replay_floor if after_step is None else after_step,
         )
     except core.InvalidToken:
         logger.error(
