@@ -142,7 +142,7 @@ def test_user_enrolls_then_logs_in_with_code_replay_refused_backup_code_once(bro
     assert browser.path == "/accounts/profile/"
     assert browser.find("#signed-in-as").text == "Signed in as alice"
     browser.open("/account/2fa/")
-    assert "You used a backup code." in browser.text
+    assert "You used a backup code;" in browser.text
     assert "You have 9 unused backup codes." in browser.text
 
     # Used up, however it is typed.
