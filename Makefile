@@ -12,7 +12,7 @@ JOBS ?= 2
 LOCK := flock build/.lock
 
 .PHONY: all system system-test venv build ctest ctest-build sanitize pytest pytest-pg test bench stubs stubs-check \
-        migrations-check wheel-check demo clean mutate compat-upstream
+        migrations-check wheel-check demo clean mutate compat-upstream compat-django-otp
 
 all: build
 
@@ -63,7 +63,7 @@ sanitize: venv system-test
 pytest: build system-test
 	$(VENV)/bin/pytest
 
-test: system-test ctest pytest pytest-pg stubs-check migrations-check
+test: system-test ctest pytest pytest-pg stubs-check migrations-check compat-django-otp
 
 # The Django suite again on the production path (PostgreSQL + Redis): the row locks, the
 # SELECT ... FOR UPDATE fallback and the races that SQLite serialises. tools/ensure-services.sh
@@ -97,6 +97,13 @@ openapi-check: build
 
 bench: build
 	$(PY) tests/benchmarks/bench_core.py
+	@# The django-otp devices against django-otp's own, on PostgreSQL (skipped with the
+	@# reason when the server is not reachable).
+	@if bash tools/ensure-services.sh >/dev/null 2>&1; then \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) tests/benchmarks/bench_otp_devices.py; \
+	else \
+	  echo "SKIPPED the django-otp device benchmark: PostgreSQL is not reachable (see tools/ensure-services.sh)"; \
+	fi
 
 # End to end against django-totp from PyPI: each in its own venv (build/bench-http/),
 # gunicorn with 2 workers each, PostgreSQL on 127.0.0.1 (tools/ensure-services.sh starts
@@ -186,6 +193,25 @@ matrix-ci: dist/.wheels-stamp
 UPSTREAM ?= build/upstream-django-totp
 compat-upstream: build
 	bash tools/run_upstream_suite.sh $(UPSTREAM)
+
+# django-otp's own otp_totp and otp_static tests (its pinned source release, downloaded from
+# PyPI once into build/cache) through alias packages, first over django-otp's own plugins
+# (the control: the harness changes no outcome), then over django_totp_native.otp, on
+# SQLite and again on PostgreSQL (skipped with the reason where it cannot be had, except
+# under CI). Prints the counts; fails on any failure but the named differences by design,
+# on a skip, or when nothing ran. ~20 s. See tests/compat/django_otp_suite/ and README,
+# "django-otp's own tests".
+compat-django-otp: build
+	$(PY) -m tests.compat.django_otp_suite.run --against django-otp
+	$(PY) -m tests.compat.django_otp_suite.run --against native
+	@if bash tools/ensure-services.sh >/dev/null; then \
+	  echo "== The same on PostgreSQL"; \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m tests.compat.django_otp_suite.run --against native; \
+	elif [ -n "$$CI" ] && [ "$$CI" != false ] && [ "$$CI" != 0 ]; then \
+	  echo "PostgreSQL is not reachable under CI: django-otp's tests cannot run on it" >&2; exit 1; \
+	else \
+	  echo "SKIPPED django-otp's tests on PostgreSQL: it is not reachable (see tools/ensure-services.sh)"; \
+	fi
 
 # Migrates the example project (SQLite by default), (re)creates the `demo` superuser with a
 # new random password that it prints, and serves on 127.0.0.1:8000. For a user: only the

@@ -47,8 +47,14 @@ except ImportError:
     pass
 else:
     # django-otp's admin site beside ours (test_admin_beside_django_otp.py), with its static
-    # tokens to log in there.
-    INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_static"]
+    # tokens to log in there; its TOTP devices as the control of the races that ours win
+    # (test_otp_devices_concurrency.py); our sealed django-otp devices beside them.
+    INSTALLED_APPS += [
+        "django_otp",
+        "django_otp.plugins.otp_static",
+        "django_otp.plugins.otp_totp",
+        "django_totp_native.otp",
+    ]
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from django.db import models
+from django.views.decorators.debug import sensitive_variables
 
 from ..conf import conf
 
@@ -76,6 +77,12 @@ class DeviceAdapter:
     confirmed_is_boolean: bool = False
     #: Further columns the attempt reads for ``otp_parameters`` (per-device parameters).
     parameter_fields: Sequence[str] = ()
+    #: Whether a confirmed device of this kind makes the app's own login flows (API, JWT,
+    #: session pages) ask for a second step. Those flows complete a login only with
+    #: django-totp's device, so a kind they cannot verify must not make them issue a
+    #: challenge nobody could answer (django-otp's devices are verified by django-otp's
+    #: own login views, through this service).
+    signs_in_with_challenge: bool = True
 
     # Static codes: the table holding their digests and how one is spent.
     code_model: Optional[type[models.Model]] = None
@@ -92,8 +99,17 @@ class DeviceAdapter:
         return None
 
     def spend_code_sets(self, now) -> Optional[dict]:
-        """Columns a spent static code gets (an UPDATE), or None: the row is deleted."""
+        """Columns a spent static code gets (an UPDATE), or None: the row is deleted (one
+        row, should two codes of a device share a digest)."""
         return None
+
+    @sensitive_variables("code")
+    def code_forms(self, code) -> list[str]:
+        """The digest inputs a typed static code could stand for (empty: it cannot be one of
+        this kind's codes, and is refused before it is counted)."""
+        from .backup_codes import code_forms
+
+        return code_forms(code)
 
     def unspent_condition(self) -> dict:
         """Field lookups an unspent static code matches."""
@@ -143,6 +159,8 @@ _sealed: list[SealedField] = []
 
 def register(adapter: DeviceAdapter) -> DeviceAdapter:
     """Make ``adapter`` known to verification, ``is_enabled`` and key rotation (idempotent)."""
+    if adapter.label != "totp":
+        _ensure_builtin()  # django-totp's device stays the first (rotation reports it first)
     if adapter.label in _adapters:
         return _adapters[adapter.label]
     _adapters[adapter.label] = adapter

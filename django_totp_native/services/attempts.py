@@ -535,9 +535,14 @@ def _state_reset(names: _Names, user_pk, challenge_sequence) -> tuple[str, list]
     return sql, set_params + where_params
 
 
-def _device_consume(names: _Names, row: Reserved, step: Optional[int], confirmed_at) -> tuple[str, list]:
+def _device_consume(names: _Names, row: Reserved, step: Optional[int], confirmed_at,
+                    also_sets: Optional[dict] = None) -> tuple[str, list]:
     adapter, Device = row.adapter, row.adapter.model
     sets, set_params, where, where_params = [], [], [f"{names.pk(Device)} = %s"], [row.pk]
+    for name, value in (also_sets or {}).items():
+        field_ = Device._meta.get_field(name)
+        sets.append(f"{names.qn(field_.column)} = %s")
+        set_params.append(field_.get_db_prep_save(value, names.connection))
     if step is not None:
         sets.append(f"{names.col(Device, adapter.replay_field)} = %s")
         set_params.append(step)
@@ -571,7 +576,11 @@ def _code_spend(names: _Names, row: Reserved, digests: Sequence[str], now) -> tu
         where_params.append(field_.get_db_prep_value(value, connection))
     sets = adapter.spend_code_sets(now)
     if sets is None:
-        return f"DELETE FROM {names.table(CodeModel)} WHERE {' AND '.join(where)}", where_params
+        # One row: a device may hold the same code twice (django-otp allows it), and one
+        # use spends one of them. Concurrent deletes of that row: only one counts a row.
+        table, pk = names.table(CodeModel), names.pk(CodeModel)
+        one = f"SELECT {pk} FROM {table} WHERE {' AND '.join(where)} ORDER BY {pk} LIMIT 1"
+        return f"DELETE FROM {table} WHERE {pk} IN ({one})", where_params
     assignments, set_params = [], []
     for name, value in sets.items():
         field_ = CodeModel._meta.get_field(name)
@@ -619,17 +628,19 @@ def succeed(
     step: Optional[int] = None,
     challenge_sequence: Optional[int] = None,
     confirmed_at: Optional[datetime] = None,
+    also_sets: Optional[dict] = None,
 ) -> bool:
     """Consume a TOTP success: record the step on the device (replay guard), confirm a
     pending device (``confirmed_at``), and on the state row spend the challenge and reset
-    the failure count. True when it was consumed (always, under the state row's lock; the
+    the failure count. ``also_sets``: further device columns (field name: value) the
+    same write sets, e.g. django-otp's drift and last use. True when it was consumed (always, under the state row's lock; the
     conditions keep the guarantees should the lock ever be missing:
     tests/app/test_conditions_without_the_lock.py); Conflict when only the device's
     write went through."""
     names = _Names(database())
     if step is None and confirmed_at is None:
         return _reset_only(names, row, challenge_sequence)
-    return _consume(_device_consume(names, row, step, confirmed_at), row, challenge_sequence)
+    return _consume(_device_consume(names, row, step, confirmed_at, also_sets), row, challenge_sequence)
 
 
 @sensitive_variables("digests")
@@ -661,7 +672,7 @@ def next_challenge(user_pk) -> Optional[int]:
     confirmed_exists = []
     exists_params: list = []
     for adapter in adapter_registry.registered():
-        if router.db_for_read(adapter.model) != alias:
+        if not adapter.signs_in_with_challenge or router.db_for_read(adapter.model) != alias:
             continue
         condition, params = _confirmed_sql(names, adapter, True)
         confirmed_exists.append(

@@ -30,7 +30,7 @@ from .. import core, signals
 from ..conf import conf
 from . import adapters as adapter_registry
 from . import attempts, backup_codes, keys
-from .adapters import DeviceAdapter
+from .adapters import DeviceAdapter, OtpParameters
 from .errors import NotEnrolled, ReplayedCode, SecretUnavailable
 
 logger = logging.getLogger("django_totp_native")
@@ -127,6 +127,9 @@ def verify_otp(
     reason: Optional[str] = None,
     request=None,
     sender=None,
+    parameters: Optional[OtpParameters] = None,
+    for_time: Optional[float] = None,
+    success_sets: Optional[Callable[[int], dict]] = None,
     detect_replay: bool = False,
 ) -> Optional[Verified]:
     """Check a TOTP code once: a ``Verified`` at most once per time step, else None.
@@ -137,11 +140,14 @@ def verify_otp(
     must be confirmed. ``pending``: the device must be pending (the enrollment's first
     code) and success confirms it in the same write. ``device_pk``: the device must be
     this one. ``on_success`` runs inside the attempt's transaction. ``reason``: sent with
-    ``totp_verification_failed`` when the code is wrong. Raises NotEnrolled,
-    AlreadyConfirmed, InvalidChallenge, or LockedOut while backoff or the hard lock applies.
-    ``detect_replay``: a wrong code that is the code of the step this device last accepted
-    raises ReplayedCode instead of answering None, after it was counted and signalled like
-    any wrong code (a page then says to wait for the next code).
+    ``totp_verification_failed`` when the code is wrong. ``parameters``: the OTP
+    parameters to match with instead of the stored ones (django-otp verifies with the
+    device instance's fields); ``for_time``: the time to match at (default now);
+    ``success_sets(step)``: further device columns the consuming write sets. Raises
+    NotEnrolled, AlreadyConfirmed, InvalidChallenge, or LockedOut while backoff or the
+    hard lock applies. ``detect_replay``: a wrong code that is the code of the step this
+    device last accepted raises ReplayedCode instead of answering None, after it was
+    counted and signalled like any wrong code (a page then says to wait for the next code).
     """
     adapter = adapter or adapter_registry.totp()
     if not could_be_otp(code, adapter.digits_hint()):
@@ -151,12 +157,14 @@ def verify_otp(
     @sensitive_variables("code", "step")
     def check(row: attempts.Reserved) -> Optional[Verified]:
         nonlocal replayed
-        step = match_step(row, code)
+        step = match_step(row, code, parameters=parameters, for_time=for_time)
         if step is None:
-            replayed = detect_replay and is_replay(row, code)
+            replayed = detect_replay and is_replay(row, code, parameters=parameters, for_time=for_time)
             return None
         confirmed_at = timezone.now() if pending else None
-        if not attempts.succeed(row, step=step, challenge_sequence=challenge_sequence, confirmed_at=confirmed_at):
+        also_sets = success_sets(step) if success_sets is not None else None
+        if not attempts.succeed(row, step=step, challenge_sequence=challenge_sequence, confirmed_at=confirmed_at,
+                                also_sets=also_sets):
             return None
         return Verified(row.user_id, adapter.label, row.pk, confirmed_at or row.confirmed_at, OTP, step, row.user,
                         row.credential_generation)
@@ -187,7 +195,7 @@ def verify_static(
     """Spend a static (backup) code: one conditional write on its digest, inside the same
     kind of attempt as ``verify_otp``; a ``Verified`` at most once per code, else None."""
     adapter = adapter or adapter_registry.totp()
-    forms = backup_codes.code_forms(code)
+    forms = adapter.code_forms(code)
     if not forms:
         return _failed(None, user, reason, request, sender)
 
@@ -264,26 +272,29 @@ def _failed(loaded_user, user, reason, request, sender) -> None:
 
 
 @sensitive_variables("code")
-def is_replay(row: attempts.Reserved, code: str) -> bool:
+def is_replay(row: attempts.Reserved, code: str, *, parameters: Optional[OtpParameters] = None,
+              for_time: Optional[float] = None) -> bool:
     """Whether ``code``, which matched no step after the device's replay floor, is the code
     of the floor step itself (the code just used, still within the window). Read-only: the
     floor step can never be accepted again, so saying so gives a guesser nothing."""
     floor = row.replay_floor
-    return floor >= 0 and match_step(row, code, after_step=floor - 1) == floor
+    return floor >= 0 and match_step(row, code, parameters=parameters, for_time=for_time,
+                                     after_step=floor - 1) == floor
 
 
 @sensitive_variables("code")
-def match_step(row: attempts.Reserved, code: str, *, after_step: Optional[int] = None) -> Optional[int]:
+def match_step(row: attempts.Reserved, code: str, *, parameters: Optional[OtpParameters] = None,
+               for_time: Optional[float] = None, after_step: Optional[int] = None) -> Optional[int]:
     """The time step ``code`` matches for the reserved device (later than its replay floor,
     or than ``after_step``), natively against the sealed secret, with the device's OTP
-    parameters; else None."""
-    parameters = row.adapter.otp_parameters(row.parameters)
+    parameters (or the given ones); else None."""
+    parameters = parameters or row.adapter.otp_parameters(row.parameters)
     try:
         return core.totp_match_sealed(
             keys.fernet(),
             row.secret,
             code,
-            time.time(),
+            time.time() if for_time is None else for_time,
             period=parameters.period,
             digits=parameters.digits,
             algorithm=parameters.algorithm,

@@ -453,7 +453,7 @@ def test_multifernet_constructor_checks():
         core.MultiFernet(iter(()))
     with pytest.raises(TypeError, match="Fernet instances, not str"):
         core.MultiFernet([SPEC_KEY])
-    with pytest.raises(TypeError, match="not cryptography.fernet.Fernet"):
+    with pytest.raises(TypeError, match=r"not cryptography\.[\w.]*\.Fernet"):
         core.MultiFernet([reference.Fernet(SPEC_KEY)])
     with pytest.raises(TypeError):
         core.MultiFernet(5)

@@ -1,6 +1,8 @@
 """Routes auth (and DRF's tokens), sessions, the admin log and every 2FA model to "accounts"."""
 
-ROUTED = {"auth", "authtoken", "contenttypes", "sessions", "admin", "django_totp_native"}
+ROUTED = {"auth", "authtoken", "contenttypes", "sessions", "admin", "django_totp_native",
+          # django-otp's devices and ours (installed where django-otp is)
+          "otp_native", "otp_totp", "otp_static"}
 
 
 class AccountsRouter:
