@@ -1,5 +1,7 @@
 # Every target installs what it needs first, so `make demo` and `make test` work on a
-# fresh Debian machine and are cheap to repeat.
+# fresh Debian machine and are cheap to repeat. `make demo` installs only what a user
+# needs (the build's Debian packages, requirements-demo.txt); the contributor's targets
+# add the test set (tools/ensure-system-packages.sh test, requirements-dev.txt).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,15 +11,18 @@ JOBS ?= 2
 # One build at a time: parallel `make` runs (several terminals, helpers) share build/.
 LOCK := flock build/.lock
 
-.PHONY: all system venv build ctest ctest-build sanitize pytest pytest-pg test bench stubs stubs-check \
-        migrations-check wheel-check demo clean mutate compat-upstream docs compat-django-otp
+.PHONY: all system system-test venv build ctest ctest-build sanitize pytest pytest-pg pytest-pgbouncer test bench stubs stubs-check \
+        migrations-check wheel-check demo clean mutate compat-upstream compat-django-otp docs
 
 all: build
 
 system:
-	@bash tools/ensure-system-packages.sh
+	@bash tools/ensure-system-packages.sh build
 
-$(VENV)/.deps-stamp: requirements-dev.txt | system
+system-test:
+	@bash tools/ensure-system-packages.sh build test
+
+$(VENV)/.deps-stamp: requirements-dev.txt requirements-demo.txt | system
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements-dev.txt
@@ -33,7 +38,7 @@ build: venv
 	@mkdir -p build
 	$(LOCK) $(PIP) install -q --no-build-isolation --no-deps -e .
 
-ctest-build: system
+ctest-build: system-test
 	@mkdir -p build
 	$(LOCK) bash -c 'cmake -S . -B build/ctest -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DTOTP_NATIVE_BUILD_TESTS=ON -DTOTP_NATIVE_BUILD_PYTHON=OFF -DTOTP_NATIVE_WERROR=ON >/dev/null \
@@ -46,7 +51,7 @@ ctest: ctest-build
 # against the extension built with both (build/sanitize-py, tools/sanitize/binding-tests.sh),
 # so that a binding reading freed memory fails even when the bytes it reads give the
 # right answer. ~3 min from scratch on 2 cores, ~1 min when the builds are current.
-sanitize: venv
+sanitize: venv system-test
 	@mkdir -p build
 	$(LOCK) bash -c 'cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug \
 	  -DTOTP_NATIVE_BUILD_TESTS=ON -DTOTP_NATIVE_BUILD_PYTHON=OFF -DTOTP_NATIVE_SANITIZE=ON \
@@ -55,10 +60,10 @@ sanitize: venv
 	  ctest --test-dir build/sanitize --output-on-failure
 	JOBS=$(JOBS) bash tools/sanitize/binding-tests.sh
 
-pytest: build
+pytest: build system-test
 	$(VENV)/bin/pytest
 
-test: ctest pytest pytest-pg stubs-check migrations-check compat-django-otp
+test: system-test ctest pytest pytest-pg pytest-pgbouncer stubs-check migrations-check compat-django-otp
 
 # The Django suite again on the production path (PostgreSQL + Redis): the row locks, the
 # SELECT ... FOR UPDATE fallback and the races that SQLite serialises. tools/ensure-services.sh
@@ -76,6 +81,29 @@ pytest-pg: build
 	fi
 
 # Models and migrations must agree (a missing migration fails CI).
+# The Django suite once more through PgBouncer in transaction pooling (Debian's, started
+# by tools/ensure-pgbouncer.sh on 127.0.0.1:6432): no prepared statement or session state
+# may leak between transactions, and every guarantee (replay, double spend, failure cap)
+# must hold with pooled connections. Its test database is created through PgBouncer and
+# kept (--reuse-db: PgBouncer holds pooled connections that a DROP at the end would meet);
+# it is dropped, FORCE, at the start of the next pass. The routed suite makes and drops
+# databases of its own per run, which pooling does not touch; it runs in the direct pass.
+pytest-pgbouncer: build
+	@if bash tools/ensure-services.sh && bash tools/ensure-pgbouncer.sh; then \
+	  echo "== Django suite through PgBouncer (transaction pooling)"; \
+	  psql -q -h 127.0.0.1 -p 5432 -U postgres -d postgres -c "DROP DATABASE IF EXISTS test_pgbouncer WITH (FORCE)" && \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:6432/test TEST_DATABASE_NAME=test_pgbouncer \
+	  REDIS_URL=redis://127.0.0.1:6379/0 \
+	    $(VENV)/bin/pytest tests/app --reuse-db --deselect tests/app/test_routed_databases.py && \
+	  psql -h 127.0.0.1 -p $${PGBOUNCER_PORT:-6432} -U postgres -d pgbouncer -tA -F' ' -c "SHOW STATS" \
+	    | awk '$$1 == "test_pgbouncer" { print "PgBouncer served the suite", $$2, "transactions"; seen = 1 } \
+	           END { if (!seen) { print "PgBouncer served no transaction of the suite" > "/dev/stderr"; exit 1 } }'; \
+	elif [ -n "$$CI" ] && [ "$$CI" != false ] && [ "$$CI" != 0 ]; then \
+	  echo "PostgreSQL, Redis or PgBouncer is not available under CI: the pooled pass cannot run" >&2; exit 1; \
+	else \
+	  echo "SKIPPED the PgBouncer pass: PostgreSQL, Redis or PgBouncer is not available (see tools/ensure-pgbouncer.sh)"; \
+	fi
+
 migrations-check: build
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m django makemigrations --check --dry-run
 
@@ -219,8 +247,16 @@ compat-django-otp: build
 	fi
 
 # Migrates the example project (SQLite by default), (re)creates the `demo` superuser with a
-# new random password that it prints, and serves on 127.0.0.1:8000.
-demo: build
+# new random password that it prints, and serves on 127.0.0.1:8000. For a user: only the
+# build's Debian packages and requirements-demo.txt (no browser, oracles or test tools).
+$(VENV)/.demo-stamp: requirements-demo.txt | system
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -r requirements-demo.txt
+	touch $@
+
+demo: system $(VENV)/.demo-stamp
+	@mkdir -p build
+	$(LOCK) $(PIP) install -q --no-build-isolation --no-deps -e .
 	bash tools/demo.sh
 
 clean:

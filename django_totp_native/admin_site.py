@@ -36,7 +36,7 @@ except ImportError:  # Django < 5.1: no LoginRequiredMiddleware, so nothing to o
         return view_func
 
 from .services import challenges, credentials, management, sessions, verification
-from .services.errors import InvalidChallenge, InvalidCode, LockedOut, NotEnrolled, SecretUnavailable
+from .services.errors import InvalidChallenge, InvalidCode, LockedOut, NotEnrolled, ReplayedCode, SecretUnavailable
 from .throttle import PasswordStepLimitMixin, remember_device, throttle_wait
 from .widgets import CodeInput
 
@@ -57,6 +57,15 @@ class OTPAdminLoginView(PasswordStepLimitMixin, LoginView):
 
     admin_site = None
     address_throttled = False  # post() answers the API's throttles with the admin's page
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.request.method == "GET":
+            # Sent back here because the code step expired: the login name is offered again.
+            username = sessions.expired_login_username(self.request)
+            if username:
+                initial["username"] = username
+        return initial
 
     def post(self, request, *args, **kwargs):
         wait = throttle_wait(request)
@@ -173,7 +182,7 @@ class OTPAdminSiteMixin:
                         request=request, sender=type(self),
                     )
                 except (InvalidChallenge, NotEnrolled):
-                    sessions.end_pending_login(request)
+                    sessions.expire_pending_login(request, pending)
                     messages.error(request, gettext("Your sign-in has expired. Please log in again."))
                     return HttpResponseRedirect(login_url)
                 except LockedOut as exc:
@@ -182,10 +191,16 @@ class OTPAdminSiteMixin:
                 except SecretUnavailable as exc:
                     form.add_error(None, str(exc))
                     status = 503
+                except ReplayedCode:
+                    form.add_error("code", gettext("That code was just used; wait for the next one."))
                 except InvalidCode:
-                    form.add_error("code", gettext("Invalid code. Check the time on your device and try again."))
+                    # The session pages' wording: one message for a wrong code everywhere.
+                    form.add_error("code", gettext(
+                        "That code is not valid. Enter the current code from your authenticator app, "
+                        "or an unused backup code."
+                    ))
                 else:
-                    return self._finish_login(request, login, pending)
+                    return self._finish_login(request, login, pending, used_backup_code=backup_code is not None)
 
         context = {
             **self.each_context(request),
@@ -199,8 +214,10 @@ class OTPAdminSiteMixin:
         request.current_app = self.name
         return TemplateResponse(request, self.otp_login_template, context, status=status)
 
-    def _finish_login(self, request, login, pending):
+    def _finish_login(self, request, login, pending, *, used_backup_code=False):
         sessions.sign_in(request, login, backend=pending.backend)
+        if used_backup_code:
+            messages.warning(request, management.backup_code_used_message(login.user), fail_silently=True)
         target = pending.next
         if not url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

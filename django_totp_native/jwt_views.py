@@ -1,7 +1,7 @@
 """JWT login with a TOTP second step (needs djangorestframework-simplejwt: the [jwt] extra)."""
 
 from django.contrib.auth import authenticate, get_user_model
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -30,6 +30,8 @@ def _device_token(user) -> dict:
 
 class JWTCreateView(APIViewMixin, GenericAPIView):
     """First step: credentials. Tokens at once without TOTP, else a challenge token."""
+
+    name = gettext_lazy("JWT login: password step")
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -86,6 +88,8 @@ class JWTCreateView(APIViewMixin, GenericAPIView):
 class JWTTOTP2FAVerifyView(APIViewMixin, GenericAPIView):
     """Second step: the challenge token plus otp_code or backup_code; tokens on success."""
 
+    name = gettext_lazy("JWT login: code step")
+
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
@@ -119,6 +123,7 @@ class JWTTOTP2FAVerifyView(APIViewMixin, GenericAPIView):
     )
 )
 class TokenRefreshView(APIViewMixin, simplejwt_views.TokenRefreshView):
+    name = gettext_lazy("JWT: refresh the access token")
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
 
     def post(self, request, *args, **kwargs):
@@ -134,6 +139,7 @@ class TokenRefreshView(APIViewMixin, simplejwt_views.TokenRefreshView):
     )
 )
 class TokenVerifyView(APIViewMixin, simplejwt_views.TokenVerifyView):
+    name = gettext_lazy("JWT: check a token")
     throttle_classes = [TotpUserThrottle, TotpAnonThrottle]
 
     def post(self, request, *args, **kwargs):

@@ -93,7 +93,7 @@ class TotpViewSet(APIViewMixin, viewsets.GenericViewSet):
         responses={201: TotpCreateResponseSerializer, **errors(400, 401, 403, 429)},
     )
     @sensitive_variables("enrollment", "data")
-    @action(detail=False, methods=["post"], url_path="create", url_name="create")
+    @action(detail=False, methods=["post"], url_path="create", url_name="create", name=_("Start two-factor enrollment"))
     def enroll(self, request):
         enrollment = devices.start_enrollment(request.user)
         data = {"svg": enrollment.svg, "otpauth_uri": enrollment.otpauth_uri, "secret": enrollment.secret}
@@ -106,7 +106,7 @@ class TotpViewSet(APIViewMixin, viewsets.GenericViewSet):
         responses={200: TotpConfirmResponseSerializer, **errors(400, 401, 403, 415, 429, 503)},
     )
     @sensitive_variables("serializer", "confirmed", "data")
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], name=_("Confirm two-factor enrollment"))
     def confirm(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -143,7 +143,7 @@ class TotpViewSet(APIViewMixin, viewsets.GenericViewSet):
         request=StepUpRequestSerializer,
         responses={204: None, **errors(400, 401, 403, 415, 429, 503)},
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], name=_("Turn off two-factor authentication"))
     def disable(self, request):
         if devices.get_device(request.user) is None:
             raise devices.NotEnrolled()
@@ -162,7 +162,7 @@ class TotpViewSet(APIViewMixin, viewsets.GenericViewSet):
         responses={200: BackupCodeListSerializer, **errors(400, 401, 403, 415, 429, 503)},
     )
     @sensitive_variables("codes")
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], name=_("Regenerate backup codes"))
     def rotate_backup_codes(self, request):
         device = devices.get_device(request.user)
         if device is None:
@@ -203,7 +203,7 @@ class TotpRecoveryViewSet(APIViewMixin, viewsets.GenericViewSet):
         request=TotpRecoveryRequestSerializer,
         responses={200: RecoverySentSerializer, **errors(400, 401, 403, 404, 415, 429)},
     )
-    @action(detail=False, methods=["post"], url_path="recovery")
+    @action(detail=False, methods=["post"], url_path="recovery", name=_("Request a recovery e-mail"))
     def recovery(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -217,7 +217,7 @@ class TotpRecoveryViewSet(APIViewMixin, viewsets.GenericViewSet):
         responses={204: None, **errors(400, 401, 403, 404, 415, 429)},
     )
     @sensitive_variables("serializer", "data")
-    @action(detail=False, methods=["post"], url_path="recovery_confirm")
+    @action(detail=False, methods=["post"], url_path="recovery_confirm", name=_("Use a recovery link"))
     def recovery_confirm(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the example project: migrate, create/reset the superuser "demo" with a new random
 # password (printed), print the URLs to try, then serve on DEMO_ADDR (default 127.0.0.1:8000).
-# DATABASE_URL / REDIS_URL switch to PostgreSQL / Redis. Expects `make build` first.
+# DATABASE_URL / REDIS_URL switch to PostgreSQL / Redis. Run by `make demo`, which installs and builds first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"

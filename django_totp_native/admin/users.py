@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -82,6 +83,11 @@ class UserTotpAdminMixin:
 
     totp_manage_template = "admin/django_totp_native/user_totp.html"
     totp_reset_confirmation_template = "admin/django_totp_native/reset_confirmation.html"
+
+    @property
+    def media(self):
+        # Keeps the 2FA column from being squeezed to a sliver (min-width, no wrapping).
+        return super().media + forms.Media(css={"all": ["django_totp_native/admin.css"]})
 
     # Queryset and display ---------------------------------------------------------
 
@@ -208,6 +214,8 @@ class UserTotpAdminMixin:
             "original": obj,
             "status": status,
             "status_text": " · ".join(status_parts(status)),
+            # The same format as in the status line above it: one date format on the page.
+            "last_used_text": _date(status.last_used_at) if status.last_used_at else "",
             "change_url": reverse(
                 f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk], current_app=self.admin_site.name
             ),

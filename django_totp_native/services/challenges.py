@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_variables
 from .. import core, signals
 from ..conf import conf
 from . import attempts, keys, sessions, verification
-from .errors import InvalidChallenge, InvalidCode
+from .errors import InvalidChallenge, InvalidCode, ReplayedCode
 
 PURPOSE = "totp_verification"
 #: Longest token looked at; real tokens are far shorter.
@@ -106,11 +106,19 @@ def complete(token, *, otp_code: Optional[str] = None, backup_code: Optional[str
     except core.InvalidToken:
         raise InvalidChallenge() from None
     user_pk = attempts.pk_of(challenge.subject)
-    verify = verification.verify_otp if otp_code is not None else verification.verify_static
-    verified = verify(
-        user_pk, otp_code if otp_code is not None else backup_code, challenge_sequence=challenge.sequence,
-        load_user=True, reason="login", request=request, sender=sender,
-    )
+    try:
+        if otp_code is not None:
+            verified = verification.verify_otp(
+                user_pk, otp_code, challenge_sequence=challenge.sequence, load_user=True, reason="login",
+                request=request, sender=sender, detect_replay=True,
+            )
+        else:
+            verified = verification.verify_static(
+                user_pk, backup_code, challenge_sequence=challenge.sequence, load_user=True, reason="login",
+                request=request, sender=sender,
+            )
+    except ReplayedCode:
+        raise ReplayedCode(_("Invalid 2FA code.")) from None
     if not verified:
         raise InvalidCode(_("Invalid 2FA code."))
     signals.totp_login_succeeded.send_robust(sender=sender or complete, request=request, user=verified.user)
@@ -125,9 +133,13 @@ def complete_signed_in(user, *, otp_code: Optional[str] = None, backup_code: Opt
     not passed it yet): the same attempt as ``complete``, without a challenge. Sends
     ``totp_login_succeeded`` or ``totp_verification_failed``; raises InvalidCode,
     NotEnrolled or LockedOut."""
-    verified = verification.verify_either(
-        user, otp_code=otp_code, backup_code=backup_code, reason="login", request=request, sender=sender
-    )
+    try:
+        verified = verification.verify_either(
+            user, otp_code=otp_code, backup_code=backup_code, reason="login", request=request, sender=sender,
+            detect_replay=True,
+        )
+    except ReplayedCode:
+        raise ReplayedCode(_("Invalid 2FA code.")) from None
     if not verified:
         raise InvalidCode(_("Invalid 2FA code."))
     signals.totp_login_succeeded.send_robust(sender=sender or complete_signed_in, request=request, user=user)

@@ -39,6 +39,14 @@ class InvalidCode(TotpError):
         super().__init__(message)
 
 
+class ReplayedCode(InvalidCode):
+    """A wrong code that is the one this device's last accepted time step used: counted as a
+    wrong code like any other, but a page may tell the user to wait for the next code. The
+    message is InvalidCode's, so an API answer does not change."""
+
+    code = "invalid_code"
+
+
 class LockedOut(TotpError):
     """Too many failed codes: either a backoff delay (retry_after seconds) or a hard lock."""
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import router, transaction
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 
 from .. import signals
 from ..conf import conf
@@ -131,6 +131,17 @@ def status_of(user) -> TotpStatus:
         locked=bool(user._totp_exists and (user._totp_failed or 0) >= conf.MAX_FAILURES),
         required=bool(user._totp_required),
     )
+
+
+def backup_code_used_message(user) -> str:
+    """What a front end tells a user who just signed in with a backup code: how many are
+    left (the session pages and the admin say the same)."""
+    left = status_of(user).backup_codes_left
+    return ngettext(
+        "You used a backup code; it cannot be used again. You have %(count)d backup code left.",
+        "You used a backup code; it cannot be used again. You have %(count)d backup codes left.",
+        left,
+    ) % {"count": left}
 
 
 def filter_by_status(queryset: QuerySet, value: str) -> QuerySet:

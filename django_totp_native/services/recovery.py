@@ -20,6 +20,8 @@ from .errors import NotEnrolled, TotpError
 logger = logging.getLogger("django_totp_native")
 
 INVALID_LINK = _("The recovery link is invalid or has expired.")
+# django-totp's wording, kept as it is in the API's answer (its clients may compare it);
+# the session page says WrongPassword.page_message instead.
 INVALID_CREDENTIALS = _("The provided credentials is invalid.")
 RECOVERY_DISABLED = _(
     "Recovery by e-mail is turned off on this site. Ask an administrator to reset your two-factor authentication."
@@ -29,6 +31,16 @@ MAX_FIELD = 1024
 
 class RecoveryError(TotpError):
     code = "invalid_recovery"
+
+
+class WrongPassword(RecoveryError):
+    """The link is valid but the password is not the account's."""
+
+    #: What a page shows (the API keeps django-totp's INVALID_CREDENTIALS).
+    page_message = _("The provided credentials are invalid.")
+
+    def __init__(self, message=INVALID_CREDENTIALS):
+        super().__init__(message)
 
 
 class RecoveryDisabled(RecoveryError):
@@ -80,9 +92,28 @@ def find_recoverable_user(email):
     return None
 
 
+@sensitive_variables("token")
+def link_is_valid(uid, token) -> bool:
+    """Whether a recovery link can still be used (before the password is asked for): a used,
+    expired, altered or unknown link are all just not valid, as ``check_link`` answers them."""
+    try:
+        _user_of_link(uid, token)
+    except RecoveryError:
+        return False
+    return True
+
+
 @sensitive_variables("token", "password")
 def check_link(uid, token, password):
     """The user behind a recovery link, after checking the token and the current password."""
+    user = _user_of_link(uid, token)
+    if not isinstance(password, str) or not user.check_password(password):
+        raise WrongPassword()
+    return user
+
+
+@sensitive_variables("token")
+def _user_of_link(uid, token):
     User = get_user_model()
     if not all(isinstance(v, str) and v and len(v) <= MAX_FIELD and "\x00" not in v for v in (uid, token)):
         raise RecoveryError(INVALID_LINK)
@@ -93,8 +124,6 @@ def check_link(uid, token, password):
         raise RecoveryError(INVALID_LINK) from None
     if not recovery_token_generator.check_token(user, token):
         raise RecoveryError(INVALID_LINK)
-    if not isinstance(password, str) or not user.check_password(password):
-        raise RecoveryError(INVALID_CREDENTIALS)
     return user
 
 

@@ -26,6 +26,9 @@ TOKEN_CLAIM = "totp_device"
 #: Session key of a login that passed the password and waits for the second factor, the
 #: same for the session pages and every OTP admin site (see ``start_pending_login``).
 PENDING_LOGIN_KEY = "_totp_pending_login"
+#: Session key of the login name of a pending login whose challenge expired: the password
+#: page of the same session offers it again (``expire_pending_login``).
+EXPIRED_LOGIN_USERNAME_KEY = "_totp_expired_login_username"
 
 
 def device_proof(device: Optional[Totp]) -> Optional[str]:
@@ -148,6 +151,23 @@ def end_pending_login(request) -> None:
     session = getattr(request, "session", None)
     if session is not None:
         session.pop(PENDING_LOGIN_KEY, None)
+
+
+def expire_pending_login(request, pending: Optional[PendingLogin]) -> None:
+    """End a pending login whose challenge expired, keeping its login name for the password
+    page this session is sent back to (``expired_login_username``): the user who typed it
+    types only the password again."""
+    end_pending_login(request)
+    session = getattr(request, "session", None)
+    if session is not None and pending is not None and pending.username:
+        session[EXPIRED_LOGIN_USERNAME_KEY] = pending.username
+
+
+def expired_login_username(request) -> str:
+    """The login name ``expire_pending_login`` kept, once (it is forgotten when read)."""
+    session = getattr(request, "session", None)
+    value = session.pop(EXPIRED_LOGIN_USERNAME_KEY, "") if session is not None else ""
+    return value if isinstance(value, str) else ""
 
 
 def sign_in(request, login, *, backend: Optional[str]) -> None:

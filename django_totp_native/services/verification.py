@@ -31,7 +31,7 @@ from ..conf import conf
 from . import adapters as adapter_registry
 from . import attempts, backup_codes, keys
 from .adapters import DeviceAdapter, OtpParameters
-from .errors import NotEnrolled, SecretUnavailable
+from .errors import NotEnrolled, ReplayedCode, SecretUnavailable
 
 logger = logging.getLogger("django_totp_native")
 
@@ -130,6 +130,7 @@ def verify_otp(
     parameters: Optional[OtpParameters] = None,
     for_time: Optional[float] = None,
     success_sets: Optional[Callable[[int], dict]] = None,
+    detect_replay: bool = False,
 ) -> Optional[Verified]:
     """Check a TOTP code once: a ``Verified`` at most once per time step, else None.
 
@@ -144,16 +145,21 @@ def verify_otp(
     device instance's fields); ``for_time``: the time to match at (default now);
     ``success_sets(step)``: further device columns the consuming write sets. Raises
     NotEnrolled, AlreadyConfirmed, InvalidChallenge, or LockedOut while backoff or the
-    hard lock applies.
+    hard lock applies. ``detect_replay``: a wrong code that is the code of the step this
+    device last accepted raises ReplayedCode instead of answering None, after it was
+    counted and signalled like any wrong code (a page then says to wait for the next code).
     """
     adapter = adapter or adapter_registry.totp()
     if not could_be_otp(code, adapter.digits_hint()):
         return _failed(None, user, reason, request, sender)
+    replayed = False
 
     @sensitive_variables("code", "step")
     def check(row: attempts.Reserved) -> Optional[Verified]:
+        nonlocal replayed
         step = match_step(row, code, parameters=parameters, for_time=for_time)
         if step is None:
+            replayed = detect_replay and is_replay(row, code, parameters=parameters, for_time=for_time)
             return None
         confirmed_at = timezone.now() if pending else None
         also_sets = success_sets(step) if success_sets is not None else None
@@ -164,9 +170,12 @@ def verify_otp(
                         row.credential_generation)
 
     confirmed = True if challenge_sequence is not None else (False if pending else None)
-    return _attempt(user, check, on_success, adapter=adapter, confirmed=confirmed, device_pk=device_pk,
-                    challenge_sequence=challenge_sequence, load_user=load_user, reason=reason, request=request,
-                    sender=sender)
+    verified = _attempt(user, check, on_success, adapter=adapter, confirmed=confirmed, device_pk=device_pk,
+                        challenge_sequence=challenge_sequence, load_user=load_user, reason=reason,
+                        request=request, sender=sender)
+    if verified is None and replayed:
+        raise ReplayedCode()
+    return verified
 
 
 @sensitive_variables("code", "forms")
@@ -212,6 +221,7 @@ def verify_either(user, *, otp_code: Optional[str] = None, backup_code: Optional
     if otp_code is not None:
         return verify_otp(user, otp_code, **kwargs)
     kwargs.pop("pending", None)
+    kwargs.pop("detect_replay", None)
     return verify_static(user, backup_code, **kwargs)
 
 
@@ -262,11 +272,22 @@ def _failed(loaded_user, user, reason, request, sender) -> None:
 
 
 @sensitive_variables("code")
+def is_replay(row: attempts.Reserved, code: str, *, parameters: Optional[OtpParameters] = None,
+              for_time: Optional[float] = None) -> bool:
+    """Whether ``code``, which matched no step after the device's replay floor, is the code
+    of the floor step itself (the code just used, still within the window). Read-only: the
+    floor step can never be accepted again, so saying so gives a guesser nothing."""
+    floor = row.replay_floor
+    return floor >= 0 and match_step(row, code, parameters=parameters, for_time=for_time,
+                                     after_step=floor - 1) == floor
+
+
+@sensitive_variables("code")
 def match_step(row: attempts.Reserved, code: str, *, parameters: Optional[OtpParameters] = None,
-               for_time: Optional[float] = None) -> Optional[int]:
-    """The time step ``code`` matches for the reserved device (later than its replay floor),
-    natively against the sealed secret, with the device's OTP parameters (or the given
-    ones); else None."""
+               for_time: Optional[float] = None, after_step: Optional[int] = None) -> Optional[int]:
+    """The time step ``code`` matches for the reserved device (later than its replay floor,
+    or than ``after_step``), natively against the sealed secret, with the device's OTP
+    parameters (or the given ones); else None."""
     parameters = parameters or row.adapter.otp_parameters(row.parameters)
     try:
         return core.totp_match_sealed(
@@ -279,7 +300,7 @@ def match_step(row: attempts.Reserved, code: str, *, parameters: Optional[OtpPar
             algorithm=parameters.algorithm,
             t0=parameters.effective_t0,
             window=parameters.tolerance,
-            after_step=row.replay_floor,
+            after_step=row.replay_floor if after_step is None else after_step,
         )
     except core.InvalidToken:
         logger.error(

@@ -25,6 +25,10 @@ class AccessibleForm(forms.Form):
     def _describe(self):
         for name, field in self.fields.items():
             bound = self[name]
+            # The bound field copied the help text when it was first made (by the first
+            # _describe, before a subclass set the text): without this it never renders,
+            # while aria-describedby points at its id.
+            bound.help_text = field.help_text or ""
             ids = []
             if field.help_text:
                 ids.append(f"{bound.auto_id}_helptext")

@@ -38,6 +38,7 @@ from ..services.errors import (
     InvalidCode,
     LockedOut,
     NotEnrolled,
+    ReplayedCode,
     SecretUnavailable,
 )
 from ..throttle import PasswordStepLimitMixin, remember_device
@@ -53,6 +54,10 @@ PENDING_DEVICE_KEY = "_totp_pending_device"
 
 def _invalid_code_message() -> str:
     return _("That code is not valid. Enter the current code from your authenticator app, or an unused backup code.")
+
+
+def _replayed_code_message() -> str:
+    return _("That code was just used; wait for the next one.")
 
 
 def _notify(request, level, text) -> None:
@@ -133,6 +138,15 @@ class LoginView(PasswordStepLimitMixin, auth_views.LoginView):
 
     template_name = "django_totp_native/login.html"
 
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.request.method == "GET":
+            # Sent back here because the code step expired: the login name is offered again.
+            username = sessions.expired_login_username(self.request)
+            if username:
+                initial["username"] = username
+        return initial
+
     @sensitive_variables()
     def form_valid(self, form):
         user = form.get_user()
@@ -181,6 +195,9 @@ class VerifyView(View):
                 login = challenges.complete(self.pending.token, **codes)
             else:
                 login = challenges.complete_signed_in(request.user, **codes)
+        except ReplayedCode:
+            form.add_error("code", _replayed_code_message())
+            return self.render(form)
         except InvalidCode:
             form.add_error("code", _invalid_code_message())
             return self.render(form)
@@ -188,7 +205,7 @@ class VerifyView(View):
             form.add_error(None, str(exc))
             return self.render(form)
         except (InvalidChallenge, NotEnrolled):
-            sessions.end_pending_login(request)
+            sessions.expire_pending_login(request, self.pending)
             _notify(request, messages.WARNING, _("Your sign-in expired. Please enter your password again."))
             next_url = safe_next(request, self.pending.next if self.pending is not None else "")
             return redirect(access.with_next(resolve_url(settings.LOGIN_URL), next_url))
@@ -205,11 +222,7 @@ class VerifyView(View):
             request.session.cycle_key()
             sessions.mark_session_verified(request, login.user, login.device_proof)
         if used_backup_code:
-            _notify(
-                request,
-                messages.WARNING,
-                _("You used a backup code. It cannot be used again; regenerate your backup codes if few are left."),
-            )
+            _notify(request, messages.WARNING, management.backup_code_used_message(login.user))
         response = redirect(next_url or _default_next())
         # The whole login passed (password and code): this browser is now a known device.
         return remember_device(request, response, login.user) if signed_in else response
@@ -404,8 +417,11 @@ class _ChangeView(View):
             try:
                 ok = verification.verify_either(
                     request.user, otp_code=otp_code, backup_code=backup_code, reason="step_up",
-                    request=request, sender=self.__class__,
+                    request=request, sender=self.__class__, detect_replay=True,
                 )
+            except ReplayedCode:
+                form.add_error("code", _replayed_code_message())
+                return self.render(form)
             except (LockedOut, SecretUnavailable) as exc:
                 form.add_error(None, str(exc))
                 return self.render(form)
@@ -438,11 +454,7 @@ class DisableView(_ChangeView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and _status(request.user)["required"]:
-            _notify(
-                request,
-                messages.ERROR,
-                _("Your administrator requires two-factor authentication for your account; it cannot be turned off."),
-            )
+            # The overview says why (no message: it would repeat the page's sentence).
             return redirect(_url("manage"))
         return super().dispatch(request, *args, **kwargs)
 
@@ -495,6 +507,10 @@ class RecoveryConfirmView(EmailRecoveryMixin, View):
 
     @sensitive_variables("token", "uid")
     def get(self, request, uid, token):
+        # A used or expired link says so at once, not after the password was typed; it
+        # tells no more than the POST would (the same answer for every link not valid).
+        if not recovery.link_is_valid(uid, token):
+            return render(request, self.template_name, {"expired": True})
         return render(request, self.template_name, {"form": RecoveryConfirmForm()})
 
     @sensitive_variables("form", "token", "uid")
@@ -504,6 +520,9 @@ class RecoveryConfirmView(EmailRecoveryMixin, View):
             return render(request, self.template_name, {"form": form})
         try:
             user = recovery.recover(uid, token, form.cleaned_data["password"], request=request, sender=self.__class__)
+        except recovery.WrongPassword as exc:
+            form.add_error(None, exc.page_message)
+            return render(request, self.template_name, {"form": form})
         except recovery.RecoveryError as exc:
             form.add_error(None, str(exc))
             return render(request, self.template_name, {"form": form})

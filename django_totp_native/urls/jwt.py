@@ -1,6 +1,17 @@
 """JWT login endpoints with the TOTP step (include under "api/"; needs the [jwt] extra)."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import path
+
+try:
+    import rest_framework_simplejwt  # noqa: F401
+except ImportError as exc:
+    # Included without the extra: say what to install, not a bare ModuleNotFoundError from
+    # deep inside jwt_views (also what `manage.py check` reports, since it loads the URLconf).
+    raise ImproperlyConfigured(
+        "django_totp_native.urls.jwt needs djangorestframework-simplejwt: "
+        'pip install "django-totp-native[jwt]" (or remove this include).'
+    ) from exc
 
 from ..jwt_views import JWTCreateView, JWTTOTP2FAVerifyView, TokenRefreshView, TokenVerifyView
 

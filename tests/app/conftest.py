@@ -23,7 +23,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("postgresql"):
         test = database.setdefault("TEST", {})
-        test["NAME"] = f"test_{database['NAME']}_{os.getpid()}"
+        # TEST_DATABASE_NAME: a pass that names its database itself (make pytest-pgbouncer
+        # keeps it between runs and drops it at the start of the next).
+        test["NAME"] = os.environ.get("TEST_DATABASE_NAME") or f"test_{database['NAME']}_{os.getpid()}"
 
 
 @pytest.fixture(autouse=True)

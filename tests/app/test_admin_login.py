@@ -4,6 +4,8 @@ The test project opts in as a project does: ``admin_apps.OTPAdminConfig`` in INS
 makes OTPAdminSite its default site at /admin/ (tests/settings.py).
 """
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -94,7 +96,7 @@ def test_wrong_code_refused_right_code_accepted(client, staff_2fa):
     password_step(client)
     wrong = str((int(staff_2fa.code()) + 1) % 1_000_000).zfill(6)
     response = client.post(OTP_STEP, {"code": wrong})
-    assert response.status_code == 200 and b"Invalid code" in response.content
+    assert response.status_code == 200 and b"That code is not valid." in response.content
     assert wrong.encode() not in response.content
     assert not is_logged_in(client)
 
@@ -113,7 +115,7 @@ def test_the_same_code_cannot_be_replayed(client, staff_2fa):
     other = Client()
     password_step(other)
     response = other.post(OTP_STEP, {"code": code})
-    assert response.status_code == 200 and b"Invalid code" in response.content
+    assert response.status_code == 200 and b"That code was just used; wait for the next one." in response.content
     assert not is_logged_in(other)
 
 
@@ -126,7 +128,7 @@ def test_backup_code_works_once(client, staff_2fa):
     other = Client()
     password_step(other)
     response = other.post(OTP_STEP, {"code": backup})
-    assert response.status_code == 200 and b"Invalid code" in response.content
+    assert response.status_code == 200 and b"That code is not valid." in response.content
     assert not is_logged_in(other)
 
 
@@ -311,3 +313,31 @@ def test_hostile_code_step_bodies_are_refused_without_change(client, staff_2fa, 
     code = body.get("code")
     if isinstance(code, str) and len(code) > 6:
         assert code.encode() not in response.content
+
+
+def test_the_code_step_does_not_claim_a_sign_in_and_renders_its_help_text(client, staff_2fa):
+    password_step(client)
+    html = client.get(OTP_STEP).content.decode()
+    assert "Signed in as" not in html
+    assert "The password for <strong>staffer</strong> was correct." in " ".join(html.split())
+    described = re.search(r'<input[^>]*name="code"[^>]*aria-describedby="([^"]+)"', html).group(1)
+    assert described == "id_code_helptext"
+    assert re.search(r'id="id_code_helptext">[^<]*backup codes', html)
+
+
+def test_a_login_with_a_backup_code_says_how_many_are_left(client, staff_2fa):
+    password_step(client)
+    response = client.post(OTP_STEP, {"code": staff_2fa.backup_codes[0]}, follow=True)
+    assert response.status_code == 200
+    assert "You have 9 backup codes left." in response.content.decode()
+
+
+def test_the_login_name_is_offered_again_after_the_code_step_expired(client, staff_2fa):
+    password_step(client)
+    session = client.session
+    pending = session[PENDING_LOGIN_KEY]
+    session[PENDING_LOGIN_KEY] = {**pending, "token": pending["token"][:-2] + ("BB" if pending["token"].endswith("AA") else "AA")}
+    session.save()
+    page = client.post(OTP_STEP, {"code": staff_2fa.code()}, follow=True).content.decode()
+    assert "Your sign-in has expired" in page
+    assert re.search(r'<input[^>]*name="username"[^>]*value="staffer"', page)

@@ -424,3 +424,33 @@ def test_deleting_users_in_the_admin_still_works(client, django_user_model, popu
     assert response.status_code == 302
     assert not django_user_model.objects.filter(pk__in=[u.pk for u in targets]).exists()
     assert not Totp.objects.filter(user_id=population["enabled"].pk).exists()
+
+
+def test_the_per_user_page_gives_every_date_in_one_format(manager_client, make_user):
+    from datetime import datetime, timezone as dt_timezone
+
+    from django.utils import formats, timezone
+
+    enrolled = enroll(make_user("dated"))
+    step = int(time.time()) // 30 - 3 * 120
+    Totp.objects.filter(user=enrolled.user).update(last_used_step=step)
+    page = manager_client.get(reverse("admin:auth_user_totp", args=[enrolled.user.pk])).content.decode()
+    used = timezone.localtime(datetime.fromtimestamp(step * 30, tz=dt_timezone.utc))
+    short = formats.date_format(used, "SHORT_DATETIME_FORMAT")
+    long = formats.date_format(used, "DATETIME_FORMAT")
+    assert page.count(short) == 2  # the status line and the "Last used" row
+    assert long not in page
+
+
+def test_the_2fa_column_keeps_its_width_beside_the_sidebar(manager_client, population):
+    """With the navigation sidebar open at 1280 px the column shrank to ~30 px: the users
+    list loads the app's style, which gives the column a minimum width and no wrapping."""
+    from django.contrib.staticfiles import finders
+
+    html = manager_client.get(CHANGELIST).content.decode()
+    assert 'href="/static/django_totp_native/admin.css"' in html
+    assert 'class="column-totp_status"' in html and 'class="field-totp_status"' in html
+    with open(finders.find("django_totp_native/admin.css")) as handle:
+        css = handle.read()
+    rule = re.search(r"\.column-totp_status,\s*#changelist table td\.field-totp_status \{([^}]*)\}", css).group(1)
+    assert "min-width: 10em" in rule and "white-space: nowrap" in rule

@@ -92,6 +92,35 @@ other = Client().post("/accounts/signup/", {"username": "copycat", "email": "VIS
                                             "password1": "a quite long passphrase", "password2": "a quite long passphrase"})
 seen["duplicate_email_refused"] = other.status_code == 200 and "exists already" in other.content.decode()
 
+# Every page has a home link, and a sign-out button while signed in (the example fills
+# the app's base template's nav_home / nav_sign_out blocks).
+def nav(html):
+    found = re.search(r"<nav[^>]*>(.*?)</nav>", html, re.S)
+    return found.group(1) if found else ""
+signed_in_pages = ["/", "/account/2fa/", "/account/2fa/enroll/", "/account/2fa/backup-codes/"]
+seen["signed_in_nav"] = {
+    page: ['href="/"' in nav(html), 'action="/accounts/logout/"' in nav(html)]
+    for page in signed_in_pages
+    for html in [client.get(page).content.decode()]
+}
+anonymous = Client()
+seen["anonymous_nav"] = {
+    page: ['href="/"' in nav(html), 'action="/accounts/logout/"' in nav(html)]
+    for page in ["/accounts/login/", "/accounts/signup/", "/account/2fa/recovery/"]
+    for html in [anonymous.get(page).content.decode()]
+}
+# The pages in the browser's language (LocaleMiddleware, the app's compiled catalogs).
+for language in ("de", "fr"):
+    login_page = Client().get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    manage_page = client.get("/account/2fa/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    seen["lang_" + language] = {
+        "html_lang": re.search(r'<html lang="([^"]+)"', login_page).group(1),
+        "login_h1": re.search(r"<h1>([^<]+)</h1>", login_page).group(1),
+        "manage_state": re.search(r'<p class="state">([^<]+)</p>', manage_page).group(1),
+        "nav_home": re.search(r'<a href="/">([^<]+)</a>', nav(manage_page)).group(1),
+    }
+seen["lang_default"] = re.search(r"<h1>([^<]+)</h1>", Client().get("/accounts/login/").content.decode()).group(1)
+
 from django_totp_native.services import devices
 enrollment = devices.start_enrollment(user)
 devices.confirm_enrollment(user, pyotp.TOTP(enrollment.secret).at(time.time() - 30))
@@ -120,3 +149,15 @@ def test_a_visitor_signs_up_enrolls_and_gets_recovery_links_for_the_demo_address
     assert seen["enroll_status"] == 200 and seen["enroll_shows_qr"]
     assert seen["duplicate_email_refused"]
     assert seen["recovery_links"] == ["http://127.0.0.1:8765/account/2fa/recovery/"]
+    assert seen["signed_in_nav"] == {page: [True, True] for page in seen["signed_in_nav"]}
+    assert seen["anonymous_nav"] == {page: [True, False] for page in seen["anonymous_nav"]}
+    assert seen["lang_de"] == {
+        "html_lang": "de", "login_h1": "Anmelden",
+        "manage_state": "Zwei-Faktor-Authentifizierung ist deaktiviert.", "nav_home": "Start",
+    }
+    assert seen["lang_fr"] == {
+        "html_lang": "fr", "login_h1": "Se connecter",
+        "manage_state": "L’authentification à deux facteurs est désactivée.", "nav_home": "Accueil",
+    }
+    assert seen["lang_default"] == "Sign in"
+

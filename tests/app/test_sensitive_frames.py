@@ -46,6 +46,7 @@ NOT_SECRET = {
     ("services.throttling", "begin_password_attempt", "digest"): "a keyed hash of the login name",
     ("session.forms", "ConfirmChangeForm.__init__", "require_code"): "a flag: whether the form asks for a code",
     ("session.views", "VerifyView.finish", "used_backup_code"): "a flag: whether a backup code was used",
+    ("admin_site", "OTPAdminSiteMixin._finish_login", "used_backup_code"): "a flag: whether a backup code was used",
     ("drf", "DetailErrorsMixin.handle_exception", "codes"): "DRF's error codes of a validation error",
     ("management.commands.totp_status", "Command.handle", "check_keys"): "a flag: --check-keys",
     ("services.importer", "import_django_totp", "has_codes"): "a flag: whether the table has backup codes",

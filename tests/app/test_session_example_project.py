@@ -24,6 +24,14 @@ def test_example_settings_import(tmp_path, monkeypatch):
     settings = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(settings)
     assert "django_totp_native.session.middleware.OTPMiddleware" in settings.MIDDLEWARE
+    # The pages in the visitor's language: after the sessions, before CommonMiddleware.
+    middleware = settings.MIDDLEWARE
+    locale = middleware.index("django.middleware.locale.LocaleMiddleware")
+    assert middleware.index("django.contrib.sessions.middleware.SessionMiddleware") < locale
+    assert locale < middleware.index("django.middleware.common.CommonMiddleware")
+    assert {code for code, _ in settings.LANGUAGES} == {"en", "de", "fr", "es"}
+    # Its base template (home and sign-out links) is found before the app's.
+    assert settings.INSTALLED_APPS.index("demo_site") < settings.INSTALLED_APPS.index("django_totp_native")
     assert settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
     # The generated keys are kept: importing again gives the same ones.

@@ -21,7 +21,7 @@ from django_totp_native.services import devices, management
 from django_totp_native.session.decorators import otp_required
 from django_totp_native.session.mixins import OTPRequiredMixin
 
-from .conftest import enroll
+from .conftest import attempt_state, enroll
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
@@ -184,8 +184,31 @@ def test_replayed_code_is_refused(enrolled):
     login_with_password(second, "alice")
     response = second.post(url("verify"), {"code": code})
     assert response.status_code == 200
-    assert "not valid" in response.content.decode()
+    # Refused and counted like a wrong code, with the hint that fits it.
+    assert "That code was just used; wait for the next one." in response.content.decode()
     assert "_auth_user_id" not in second.session
+    assert attempt_state(enrolled.user).failed_attempts == 1
+
+
+def test_a_wrong_code_gets_no_replay_hint(enrolled):
+    client = Client()
+    login_with_password(client, "alice")
+    assert client.post(url("verify"), {"code": enrolled.code()}).status_code == 302
+    other = Client()
+    login_with_password(other, "alice")
+    wrong = str((int(enrolled.code()) + 1) % 1_000_000).zfill(6)
+    page = other.post(url("verify"), {"code": wrong}).content.decode()
+    assert "That code is not valid." in page and "just used" not in page
+
+
+def test_a_replayed_step_up_code_gets_the_hint(enrolled, settings):
+    settings.TOTP_REQUIRE_CODE_FOR_CHANGES = True
+    client = Client()
+    login_with_password(client, "alice")
+    code = enrolled.code()
+    assert client.post(url("verify"), {"code": code}).status_code == 302
+    page = client.post(url("regenerate"), {"code": code}).content.decode()
+    assert "That code was just used; wait for the next one." in page
 
 
 def test_backup_code_works_once(enrolled):

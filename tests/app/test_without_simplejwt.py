@@ -24,16 +24,48 @@ SCRIPT = textwrap.dedent(
     django.setup()
     import django_totp_native.urls, django_totp_native.urls.recovery, django_totp_native.auth
     import django_totp_native.totp, django_totp_native.views
+    from django.core.exceptions import ImproperlyConfigured
     try:
         import django_totp_native.urls.jwt
-    except ImportError:
-        print("OK")
+    except ImproperlyConfigured as exc:
+        print("OK", exc)
     """
 )
+
+EXTRA = 'pip install "django-totp-native[jwt]"'
 
 
 def test_app_imports_without_simplejwt():
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == "OK"
+    assert result.stdout.startswith("OK ")
+    # Not a bare ModuleNotFoundError: the message says what to install.
+    assert EXTRA in result.stdout
+
+
+# A project that includes urls.jwt without the extra: `manage.py check` names the extra too.
+CHECK_SCRIPT = SCRIPT.split("    django.setup()")[0].replace(
+    'TOTP_ENCRYPTION_KEY=', 'ROOT_URLCONF="jwt_only_urls", TOTP_ENCRYPTION_KEY='
+) + textwrap.dedent(
+    """
+    django.setup()
+    import types
+    urls = types.ModuleType("jwt_only_urls")
+    exec("from django.urls import include, path\\n"
+         "urlpatterns = [path('api/', include('django_totp_native.urls.jwt'))]", urls.__dict__)
+    sys.modules["jwt_only_urls"] = urls
+    from django.core.management import call_command
+    call_command("check")
+    """
+)
+
+
+def test_manage_py_check_names_the_jwt_extra():
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK_SCRIPT], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and EXTRA in result.stderr
+    assert "ModuleNotFoundError" not in result.stderr

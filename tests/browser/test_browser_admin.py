@@ -61,7 +61,9 @@ def test_admin_login_asks_staff_with_2fa_for_a_code(browser, make_user):
 
     admin_password_step(browser, "staffer")
     assert browser.path == "/admin/login/two-factor/", browser.text
-    assert "Signed in as staffer" in browser.text
+    # Not "signed in" before the code: the password step only passed.
+    assert "The password for staffer was correct." in browser.text
+    assert "Signed in as" not in browser.text
     # The password alone does not open the admin.
     browser.open("/admin/auth/user/")
     assert browser.path == "/admin/login/"
@@ -71,7 +73,7 @@ def test_admin_login_asks_staff_with_2fa_for_a_code(browser, make_user):
     wrong = next(c for c in ("123456", "654321", "111111") if c not in {staffer.code(o) for o in (-1, 0, 1)})
     browser.fill("code", wrong, submit=True)
     assert browser.path == "/admin/login/two-factor/"
-    assert "Invalid code" in browser.text
+    assert "That code is not valid." in browser.text
 
     browser.fill("code", staffer.code(), submit=True)
     assert browser.path == "/admin/", browser.text

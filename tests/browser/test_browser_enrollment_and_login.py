@@ -129,12 +129,12 @@ def test_user_enrolls_then_logs_in_with_code_replay_refused_backup_code_once(bro
     assert browser.path == "/accounts/profile/"
     assert browser.find("#signed-in-as").text == "Signed in as alice"
 
-    # The same code again, by someone who saw it: refused.
+    # The same code again, by someone who saw it: refused, with the hint to wait.
     log_out(browser)
     log_in(browser, "alice")
     enter_code(browser, login_code)
     assert browser.path == "/account/2fa/verify/"
-    assert "not valid" in browser.field_errors()
+    assert "That code was just used; wait for the next one." in browser.field_errors()
     browser.open("/accounts/profile/")
     assert browser.path == "/accounts/login/"
 
@@ -144,7 +144,7 @@ def test_user_enrolls_then_logs_in_with_code_replay_refused_backup_code_once(bro
     assert browser.path == "/accounts/profile/"
     assert browser.find("#signed-in-as").text == "Signed in as alice"
     browser.open("/account/2fa/")
-    assert "You used a backup code." in browser.text
+    assert "You used a backup code; it cannot be used again. You have 9 backup codes left." in browser.text
     assert "You have 9 unused backup codes." in browser.text
 
     # Used up, however it is typed.

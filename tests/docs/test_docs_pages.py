@@ -7,10 +7,14 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
 
-def script_packages() -> set[str]:
+def script_packages(*sets: str) -> set[str]:
+    """The packages of these sets (build, test) in tools/ensure-system-packages.sh."""
     script = (ROOT / "tools" / "ensure-system-packages.sh").read_text()
-    block = re.search(r"^packages=\((.*?)^\)", script, re.S | re.M).group(1)
-    return {word for line in block.splitlines() for word in line.split("#")[0].split()}
+    packages = set()
+    for name in sets:
+        block = re.search(rf"^{name}_packages=\((.*?)^\)", script, re.S | re.M).group(1)
+        packages |= {word for line in block.splitlines() for word in line.split("#")[0].split()}
+    return packages
 
 
 def test_the_installation_page_lists_exactly_the_packages_make_installs():
@@ -18,5 +22,12 @@ def test_the_installation_page_lists_exactly_the_packages_make_installs():
     section = page[page.index("**Working on this repository**"):]
     block = re.search(r"```bash\n(apt-get install .*?)```", section, re.S).group(1)
     listed = set(block.replace("\\\n", " ").split()[2:])
-    assert listed == script_packages()
+    assert listed == script_packages("build", "test")
 
+
+
+def test_the_source_build_lists_the_build_set_and_the_python_headers():
+    page = (DOCS / "installation.md").read_text()
+    section = page[page.index("**From source**"):page.index("**Working on this repository**")]
+    block = re.search(r"```bash\n(apt-get install .*?)```", section, re.S).group(1)
+    assert set(block.split()[2:]) == script_packages("build") | {"python3-dev"}
