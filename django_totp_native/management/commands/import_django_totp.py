@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _, ngettext
 
 from ...services.importer import SourceMissing, import_django_totp
+from ._progress import Progress
 
 
 class Command(BaseCommand):
@@ -19,14 +20,13 @@ class Command(BaseCommand):
         parser.add_argument("--database", default="default", help="Alias of the database holding django-totp's tables.")
 
     def handle(self, *args, database, verbosity, **options):
-        def progress(done, total):
-            if verbosity >= 1 and (done == total or done % 100 == 0):
-                self.stdout.write("  " + _("%(done)d/%(total)d devices processed") % {"done": done, "total": total})
-
+        meter = Progress(self.stdout, verbosity=verbosity)
         try:
-            report = import_django_totp(using=database, progress=progress)
+            report = import_django_totp(using=database, progress=meter.update)
         except SourceMissing as exc:
             raise CommandError(_("%(error)s Is django-totp's data in this database?") % {"error": exc}) from None
+        if verbosity >= 1:
+            self.stdout.write("  " + meter.summary())
         self.stdout.write(
             self.style.SUCCESS(
                 _(

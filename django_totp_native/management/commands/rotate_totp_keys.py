@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _, ngettext
 
 from ...services.rotation import reseal_all
+from ._progress import Progress
 
 
 class Command(BaseCommand):
@@ -20,11 +21,10 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError(_("--batch-size must be at least 1."))
 
-        def progress(done, total):
-            if verbosity >= 1:
-                self.stdout.write("  " + _("%(done)d/%(total)d devices processed") % {"done": done, "total": total})
-
-        report = reseal_all(batch_size=batch_size, progress=progress)
+        meter = Progress(self.stdout, verbosity=verbosity)
+        report = reseal_all(batch_size=batch_size, progress=meter.update)
+        if verbosity >= 1:
+            self.stdout.write("  " + meter.summary())
         self.stdout.write(
             ngettext(
                 "Re-sealed %(resealed)d of %(total)d device; "

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from ....management.commands._progress import Progress
 from ...importing import DEFAULT_BATCH_SIZE, SourceMissing, import_django_otp
 
 
@@ -29,11 +30,13 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError(_("--batch-size must be at least 1."))
 
+        meter = Progress(self.stdout, verbosity=verbosity)
+        finished = {}
+
         def progress(table, done, total):
-            if verbosity >= 1:
-                self.stdout.write("  " + _("%(table)s: %(done)d/%(total)d devices processed") % {
-                    "table": table, "done": done, "total": total,
-                })
+            # Per table from the service; one running count for the meter.
+            finished[table] = done
+            meter.update(sum(finished.values()), sum(finished.values()) - done + total, table)
 
         try:
             report = import_django_otp(using=database, dry_run=dry_run, batch_size=batch_size, progress=progress)
@@ -59,6 +62,8 @@ class Command(BaseCommand):
             "failed": len(report.failed),
         }
         style = self.style.WARNING if report.failed else self.style.SUCCESS
+        if verbosity >= 1:
+            self.stdout.write("  " + meter.summary())
         self.stdout.write(style(f"{summary}; {skipped}"))
         for table, source_id, reason in report.failed:
             self.stderr.write("  " + _("%(table)s id %(id)s: %(reason)s") % {"table": table, "id": source_id, "reason": reason})
