@@ -244,7 +244,8 @@ compat-django-otp: build
 # django_totp_native.allauth.MFAAdapter: every test must pass, none be skipped, and after
 # each the Authenticator table must hold no plaintext TOTP secret or recovery seed (the
 # named tests that write one themselves aside); then our own allauth tests
-# (tests/app/test_allauth_adapter.py) under tests/allauth_settings.py. ~30 s. See
+# (tests/app/test_allauth_adapter.py) under tests/allauth_settings.py; on SQLite, then on
+# PostgreSQL (skipped with the reason where it cannot be had, except under CI). ~45 s. See
 # tests/compat/allauth_suite/ and README, "Using with django-allauth".
 $(VENV)/.allauth-stamp: tests/compat/allauth_suite/requirements.txt | $(VENV)/.deps-stamp
 	$(PIP) install -q -r tests/compat/allauth_suite/requirements.txt
@@ -253,6 +254,16 @@ $(VENV)/.allauth-stamp: tests/compat/allauth_suite/requirements.txt | $(VENV)/.d
 compat-allauth: build $(VENV)/.allauth-stamp
 	$(PY) -m tests.compat.allauth_suite.run
 	DJANGO_SETTINGS_MODULE=tests.allauth_settings $(VENV)/bin/pytest -q tests/app/test_allauth_adapter.py
+	@if bash tools/ensure-services.sh >/dev/null; then \
+	  echo "== The same on PostgreSQL"; \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m tests.compat.allauth_suite.run && \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test DJANGO_SETTINGS_MODULE=tests.allauth_settings \
+	    $(VENV)/bin/pytest -q tests/app/test_allauth_adapter.py; \
+	elif [ -n "$$CI" ] && [ "$$CI" != false ] && [ "$$CI" != 0 ]; then \
+	  echo "PostgreSQL is not reachable under CI: allauth's tests cannot run on it" >&2; exit 1; \
+	else \
+	  echo "SKIPPED allauth's tests on PostgreSQL: it is not reachable (see tools/ensure-services.sh)"; \
+	fi
 
 # Migrates the example project (SQLite by default), (re)creates the `demo` superuser with a
 # new random password that it prints, and serves on 127.0.0.1:8000. For a user: only the
