@@ -13,6 +13,12 @@ class AllauthNativeConfig(AppConfig):
     verbose_name = _("django-allauth MFA (sealed)")
 
     def ready(self) -> None:
+        from django.core import checks as django_checks
+
+        from .checks import check_allauth_adapter
+
+        django_checks.register(check_allauth_adapter, django_checks.Tags.security)
+
         if not apps.is_installed("allauth.mfa"):
             return  # checks.py says what is missing
         from allauth.mfa.models import Authenticator

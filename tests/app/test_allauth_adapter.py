@@ -196,3 +196,24 @@ def test_the_dump_check_can_fail(user):
     plaintext_row(user, Authenticator.Type.TOTP, {"secret": DefaultMFAAdapter().encrypt(secret)})
     assert secret in table_dump()
     assert json.loads(table_dump())[0]["fields"]["data"]["secret"] == secret
+
+
+def test_rotation_counts_only_allauth_rows_that_hold_a_sealed_value(user, settings):
+    TOTP.activate(user, pyotp.random_base32())
+    plaintext_row(user, Authenticator.Type.RECOVERY_CODES, {"seed": RecoveryCodes.generate_seed(), "used_mask": 0})
+    plaintext_row(user, Authenticator.Type.WEBAUTHN, {"credential": {"id": "x"}})
+    settings.TOTP_ENCRYPTION_KEY = [NEW_KEY, OLD_KEY]
+    report = rotation.reseal_all()
+    # No django-totp device here: the TOTP row alone, not the plaintext or WebAuthn ones.
+    assert (report.total, report.resealed, report.already_current) == (1, 1, 0)
+
+
+def test_system_checks_name_an_adapter_that_does_not_seal(settings):
+    from django.core import checks as django_checks
+
+    from django_totp_native.allauth.checks import check_allauth_adapter
+
+    assert check_allauth_adapter() == []
+    settings.MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+    (warning,) = check_allauth_adapter()
+    assert warning.id == "django_totp_native.allauth.W001" and warning.level == django_checks.WARNING
