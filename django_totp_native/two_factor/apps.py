@@ -14,17 +14,19 @@ class TwoFactorNativeConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
 
+        try:
+            import two_factor  # noqa: F401
+        except ImportError as error:
+            raise ImproperlyConfigured(
+                "django_totp_native.two_factor needs django-two-factor-auth: "
+                "pip install 'django-totp-native[two-factor]' and list 'two_factor' before it in INSTALLED_APPS."
+            ) from error
         for required in ("two_factor", "django_totp_native.otp"):
             if not apps.is_installed(required):
                 raise ImproperlyConfigured(
                     f"django_totp_native.two_factor needs {required!r} in INSTALLED_APPS "
                     "(see README, 'Using with django-two-factor-auth')."
                 )
-        try:
-            from . import takeover
-        except ImportError as error:  # pragma: no cover - the extra is missing
-            raise ImproperlyConfigured(
-                "django_totp_native.two_factor needs django-two-factor-auth: "
-                "pip install 'django-totp-native[two-factor]'."
-            ) from error
+        from . import takeover
+
         takeover.install()
