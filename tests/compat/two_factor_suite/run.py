@@ -8,8 +8,9 @@
 2. build/compat-two-factor/<target>/tests/ is the release's test modules, unchanged, beside
    the helpers the release does not ship (settings, urls, models, migrations, templates,
    utils, views), taken unchanged from the repository's 1.18.1 tag into upstream/ here.
-3. pytest runs the whole suite with settings.py here (two-factor-auth's settings plus, for
-   `native`, django_totp_native.two_factor taking over the `generator` method).
+3. pytest runs the whole suite, with the release's own two_factor package first on the path
+   (checked), and settings.py here (two-factor-auth's settings plus, for `native`,
+   django_totp_native.two_factor taking over the `generator` method).
 4. The verdict: the counts; every test passes except EXPECTED_FAILURES, each of which must
    fail; nothing is skipped and at least one test ran.
 
@@ -129,10 +130,18 @@ def main(argv=None) -> int:
         **os.environ,
         # `tests` must be two-factor-auth's tests package, not this repository's: the
         # repository is not on the path (django_totp_native comes from the installation).
-        "PYTHONPATH": str(out),
+        # Then the release's own two_factor (the one its tests were written for) before any
+        # other; its dependencies (django-otp, phonenumbers, ...) from requirements-dev.txt.
+        "PYTHONPATH": os.pathsep.join(str(p) for p in (out, source)),
         "DJANGO_SETTINGS_MODULE": "compat_settings",
         "COMPAT_TARGET": args.against,
     }
+    used = subprocess.run(
+        [sys.executable, "-c", "import two_factor; print(two_factor.__file__)"],
+        cwd=out, env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    if not Path(used).is_relative_to(source):
+        sys.exit(f"compat-two-factor: two_factor comes from {used}, not from the {VERSION} release")
     subprocess.run(
         [sys.executable, "-m", "pytest", "-c", str(out / "pytest.ini"), "--rootdir", str(out),
          "-p", "no:cacheprovider", "-q", "--tb=short", "-rfEs", "--junitxml", str(junit),
