@@ -6,9 +6,9 @@ session may end signed in.
 The server is gunicorn, 4 workers x 4 threads, on 127.0.0.1 and a free port, over the test
 run's PostgreSQL database; 20 threads with `requests` drive it, released together by a
 barrier. The control is stock two-factor-auth (without django_totp_native.two_factor) on
-django-otp's own devices, in a server of its own: its counts are reported at the end of the
-run (RUN_NOTES), as they vary from run to run; the issue measured 2 to 8 sessions for one
-code. Needs PostgreSQL (DATABASE_URL; `make pytest-pg` runs it), skipped otherwise.
+django-otp's own devices, in a server of its own, over three rounds: its counts are
+reported at the end of the run (RUN_NOTES), not asserted, as they vary from round to round
+(1 to 13 of 20 for one code here; the issue measured 2 to 8). Needs PostgreSQL (DATABASE_URL; `make pytest-pg` runs it), skipped otherwise.
 """
 
 import os
@@ -40,6 +40,7 @@ REPO = Path(__file__).resolve().parents[2]
 N = 20
 PASSWORD = "correct horse battery"
 BACKUP_TOKEN = "abcdef123"
+CONTROL_ROUNDS = 3
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -199,18 +200,22 @@ def test_one_backup_token_signs_in_one_of_20_concurrent_logins(servers, make_use
 
 
 def test_control_stock_two_factor_auth_on_django_otp_devices(servers, make_user):
-    """Reports what stock two-factor-auth allows; asserts only that the valid code and
-    token work there at all (the count varies with the interleaving)."""
-    a_fresh_step()
-    user = make_user("control", password=PASSWORD)
-    device = StockTOTPDevice.objects.create(user=user, name="default")
-    _redirected, totp_signed_in = race_totp(servers["stock"], user, device)
-    Session.objects.all().delete()
-    StockStaticDevice.objects.create(user=user, name="backup").token_set.create(token=BACKUP_TOKEN)
-    _redirected, backup_signed_in = race_backup(servers["stock"], user)
+    """Reports what stock two-factor-auth allows over CONTROL_ROUNDS rounds; asserts only
+    that the valid code and token work there at all (the count varies with the
+    interleaving, from 1 to most of the 20)."""
+    totp_counts, backup_counts = [], []
+    for round_number in range(CONTROL_ROUNDS):
+        a_fresh_step()
+        user = make_user(f"control{round_number}", password=PASSWORD)
+        device = StockTOTPDevice.objects.create(user=user, name="default")
+        totp_counts.append(race_totp(servers["stock"], user, device)[1])
+        Session.objects.all().delete()
+        StockStaticDevice.objects.create(user=user, name="backup").token_set.create(token=BACKUP_TOKEN)
+        backup_counts.append(race_backup(servers["stock"], user)[1])
+        Session.objects.all().delete()
 
     RUN_NOTES.append(
-        f"two-factor-auth control (stock 1.18.1 + django-otp devices, gunicorn 4x4): one TOTP code "
-        f"signed in {totp_signed_in} of {N} concurrent logins, one backup token {backup_signed_in}"
+        f"two-factor-auth control (stock 1.18.1 + django-otp devices, gunicorn 4x4), {CONTROL_ROUNDS} rounds: "
+        f"one TOTP code signed in {totp_counts} of {N} concurrent logins, one backup token {backup_counts}"
     )
-    assert totp_signed_in >= 1 and backup_signed_in >= 1
+    assert min(totp_counts) >= 1 and min(backup_counts) >= 1
