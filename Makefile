@@ -13,7 +13,7 @@ LOCK := flock build/.lock
 
 .PHONY: all system system-test venv build ctest ctest-build sanitize pytest pytest-pg pytest-pgbouncer test bench stubs stubs-check \
         migrations-check wheel-check demo clean mutate compat-upstream compat-django-otp \
-        compat-allauth
+        compat-allauth compat-two-factor
 
 all: build
 
@@ -64,7 +64,8 @@ sanitize: venv system-test
 pytest: build system-test
 	$(VENV)/bin/pytest
 
-test: system-test ctest pytest pytest-pg pytest-pgbouncer stubs-check migrations-check compat-django-otp compat-allauth
+test: system-test ctest pytest pytest-pg pytest-pgbouncer stubs-check migrations-check compat-django-otp compat-two-factor \
+      compat-allauth
 
 # The Django suite again on the production path (PostgreSQL + Redis): the row locks, the
 # SELECT ... FOR UPDATE fallback and the races that SQLite serialises. tools/ensure-services.sh
@@ -263,6 +264,23 @@ compat-allauth: build $(VENV)/.allauth-stamp
 	  echo "PostgreSQL is not reachable under CI: allauth's tests cannot run on it" >&2; exit 1; \
 	else \
 	  echo "SKIPPED allauth's tests on PostgreSQL: it is not reachable (see tools/ensure-services.sh)"; \
+# django-two-factor-auth's own test suite (its pinned 1.18.1 source release, downloaded from
+# PyPI once into build/cache; the helpers it does not ship are the 1.18.1 tag's, kept in
+# tests/compat/two_factor_suite/upstream/ with its MIT license), first without our app (the
+# control), then with django_totp_native.two_factor taking over the `generator` method, on
+# SQLite and again on PostgreSQL (skipped with the reason where it cannot be had, except
+# under CI). Fails on any failure but the named differences by design, on a skip, or when
+# nothing ran. ~30 s. See README, "two-factor-auth's own tests".
+compat-two-factor: build
+	$(PY) -m tests.compat.two_factor_suite.run --against two-factor
+	$(PY) -m tests.compat.two_factor_suite.run --against native
+	@if bash tools/ensure-services.sh >/dev/null; then \
+	  echo "== The same on PostgreSQL"; \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m tests.compat.two_factor_suite.run --against native; \
+	elif [ -n "$$CI" ] && [ "$$CI" != false ] && [ "$$CI" != 0 ]; then \
+	  echo "PostgreSQL is not reachable under CI: two-factor-auth's tests cannot run on it" >&2; exit 1; \
+	else \
+	  echo "SKIPPED two-factor-auth's tests on PostgreSQL: it is not reachable (see tools/ensure-services.sh)"; \
 	fi
 
 # Migrates the example project (SQLite by default), (re)creates the `demo` superuser with a
