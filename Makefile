@@ -12,7 +12,8 @@ JOBS ?= 2
 LOCK := flock build/.lock
 
 .PHONY: all system system-test venv build ctest ctest-build sanitize pytest pytest-pg pytest-pgbouncer test bench stubs stubs-check \
-        migrations-check wheel-check demo clean mutate compat-upstream compat-django-otp docs
+        migrations-check wheel-check demo clean mutate compat-upstream compat-django-otp \
+        compat-allauth compat-two-factor docs
 
 all: build
 
@@ -63,7 +64,8 @@ sanitize: venv system-test
 pytest: build system-test
 	$(VENV)/bin/pytest
 
-test: system-test ctest pytest pytest-pg pytest-pgbouncer stubs-check migrations-check compat-django-otp
+test: system-test ctest pytest pytest-pg pytest-pgbouncer stubs-check migrations-check compat-django-otp compat-two-factor \
+      compat-allauth
 
 # The Django suite again on the production path (PostgreSQL + Redis): the row locks, the
 # SELECT ... FOR UPDATE fallback and the races that SQLite serialises. tools/ensure-services.sh
@@ -246,6 +248,49 @@ compat-django-otp: build
 	  echo "PostgreSQL is not reachable under CI: django-otp's tests cannot run on it" >&2; exit 1; \
 	else \
 	  echo "SKIPPED django-otp's tests on PostgreSQL: it is not reachable (see tools/ensure-services.sh)"; \
+	fi
+
+# django-allauth's own MFA tests (tests/apps/mfa and tests/apps/headless/mfa of its pinned
+# source release, downloaded from PyPI once into build/cache) with MFA_ADAPTER =
+# django_totp_native.allauth.MFAAdapter: every test must pass, none be skipped, and after
+# each the Authenticator table must hold no plaintext TOTP secret or recovery seed (the
+# named tests that write one themselves aside); then our own allauth tests
+# (tests/app/test_allauth_adapter.py) under tests/allauth_settings.py; on SQLite, then on
+# PostgreSQL (skipped with the reason where it cannot be had, except under CI). ~45 s. See
+# tests/compat/allauth_suite/ and docs/allauth.md.
+$(VENV)/.allauth-stamp: tests/compat/allauth_suite/requirements.txt | $(VENV)/.deps-stamp
+	$(PIP) install -q -r tests/compat/allauth_suite/requirements.txt
+	touch $@
+
+compat-allauth: build $(VENV)/.allauth-stamp
+	$(PY) -m tests.compat.allauth_suite.run
+	DJANGO_SETTINGS_MODULE=tests.allauth_settings $(VENV)/bin/pytest -q tests/app/test_allauth_adapter.py
+	@if bash tools/ensure-services.sh >/dev/null; then \
+	  echo "== The same on PostgreSQL"; \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m tests.compat.allauth_suite.run && \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test DJANGO_SETTINGS_MODULE=tests.allauth_settings \
+	    $(VENV)/bin/pytest -q tests/app/test_allauth_adapter.py; \
+	elif [ -n "$$CI" ] && [ "$$CI" != false ] && [ "$$CI" != 0 ]; then \
+	  echo "PostgreSQL is not reachable under CI: allauth's tests cannot run on it" >&2; exit 1; \
+	else \
+	  echo "SKIPPED allauth's tests on PostgreSQL: it is not reachable (see tools/ensure-services.sh)"; \
+# django-two-factor-auth's own test suite (its pinned 1.18.1 source release, downloaded from
+# PyPI once into build/cache; the helpers it does not ship are the 1.18.1 tag's, kept in
+# tests/compat/two_factor_suite/upstream/ with its MIT license), first without our app (the
+# control), then with django_totp_native.two_factor taking over the `generator` method, on
+# SQLite and again on PostgreSQL (skipped with the reason where it cannot be had, except
+# under CI). Fails on any failure but the named differences by design, on a skip, or when
+# nothing ran. ~30 s. See docs/two-factor-auth.md, "two-factor-auth's own tests".
+compat-two-factor: build
+	$(PY) -m tests.compat.two_factor_suite.run --against two-factor
+	$(PY) -m tests.compat.two_factor_suite.run --against native
+	@if bash tools/ensure-services.sh >/dev/null; then \
+	  echo "== The same on PostgreSQL"; \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m tests.compat.two_factor_suite.run --against native; \
+	elif [ -n "$$CI" ] && [ "$$CI" != false ] && [ "$$CI" != 0 ]; then \
+	  echo "PostgreSQL is not reachable under CI: two-factor-auth's tests cannot run on it" >&2; exit 1; \
+	else \
+	  echo "SKIPPED two-factor-auth's tests on PostgreSQL: it is not reachable (see tools/ensure-services.sh)"; \
 	fi
 
 # Migrates the example project (SQLite by default), (re)creates the `demo` superuser with a

@@ -55,6 +55,18 @@ else:
         "django_otp.plugins.otp_totp",
         "django_totp_native.otp",
     ]
+    try:
+        import two_factor  # noqa: F401
+    except ImportError:
+        # The matrix's suites without the [two-factor] extra; test_two_factor_plugin.py
+        # and test_two_factor_concurrency.py skip there with the reason.
+        pass
+    else:
+        # django-two-factor-auth's pages on our devices (test_two_factor_plugin.py,
+        # test_two_factor_concurrency.py, on their own URLconf). Its admin patch would
+        # replace the OTP admin login the admin tests exercise.
+        INSTALLED_APPS += ["two_factor", "django_totp_native.two_factor"]
+        TWO_FACTOR_PATCH_ADMIN = False
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -50,10 +50,18 @@ class OtpParameters:
 
 @dataclass(frozen=True)
 class SealedField:
-    """A column holding a Fernet token that key rotation re-seals (``rotation``)."""
+    """A column holding a Fernet token that key rotation re-seals (``rotation``).
+
+    ``json_members``: the column is JSON and the tokens are the values (strings, or lists of
+    strings) at these keys of it (allauth's ``Authenticator.data``). ``prefix``: the marker
+    stored before each token; a value without it is not sealed (plaintext that an
+    integration still reads until it is sealed) and rotation leaves it alone.
+    """
 
     model: type
     field: str
+    json_members: tuple[str, ...] = ()
+    prefix: str = ""
 
 
 class DeviceAdapter:
@@ -169,10 +177,11 @@ def register(adapter: DeviceAdapter) -> DeviceAdapter:
     return adapter
 
 
-def register_sealed_field(model: type, field: str) -> None:
-    """Add a column of Fernet tokens to what ``rotate_totp_keys`` re-seals."""
+def register_sealed_field(model: type, field: str, json_members: Sequence[str] = (), prefix: str = "") -> None:
+    """Add a column of Fernet tokens to what ``rotate_totp_keys`` re-seals (a JSON column:
+    the tokens at ``json_members`` of it; see ``SealedField``)."""
     if not any(s.model is model and s.field == field for s in _sealed):
-        _sealed.append(SealedField(model, field))
+        _sealed.append(SealedField(model, field, tuple(json_members), prefix))
 
 
 def registered() -> list[DeviceAdapter]:

@@ -17,6 +17,7 @@ already sealed under the first key are left alone, so the command can be re-run.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -53,10 +54,50 @@ class RotationReport:
 def sealed_models() -> list[tuple[type, tuple[str, ...]]]:
     """(model, its sealed fields) for every column in the rotation registry: what device
     adapters registered (``adapters.register``), django-totp's device first."""
+    return [(model, tuple(c.field for c in columns)) for model, columns in _sealed_columns()]
+
+
+def _sealed_columns() -> list[tuple[type, list]]:
     grouped: dict = {}
     for column in adapters.sealed_fields():
-        grouped.setdefault(column.model, []).append(column.field)
-    return [(model, tuple(fields)) for model, fields in grouped.items()]
+        grouped.setdefault(column.model, []).append(column)
+    return list(grouped.items())
+
+
+@sensitive_variables("value", "item", "items", "token")
+def _tokens(column, value) -> list[tuple[tuple, str]]:
+    """(where, Fernet token) of each token a stored value holds: the value itself or, in a
+    JSON column, each string (or list item) at its keys. Values without the column's
+    prefix are not sealed and are not returned."""
+    if not column.json_members:
+        items = [((), value)]
+    else:
+        items = []
+        for member in column.json_members if isinstance(value, dict) else ():
+            item = value.get(member)
+            if isinstance(item, str):
+                items.append(((member,), item))
+            elif isinstance(item, list):
+                items += [((member, i), v) for i, v in enumerate(item) if isinstance(v, str)]
+    return [
+        (where, token[len(column.prefix) :])
+        for where, token in items
+        if isinstance(token, str) and token and token.startswith(column.prefix)
+    ]
+
+
+@sensitive_variables("value", "tokens", "fresh", "token")
+def _replaced(column, value, tokens: dict):
+    """The stored value with the tokens at their places (``_tokens``) replaced."""
+    if not column.json_members:
+        return column.prefix + tokens[()]
+    fresh = copy.deepcopy(value)
+    for where, token in tokens.items():
+        if len(where) == 1:
+            fresh[where[0]] = column.prefix + token
+        else:
+            fresh[where[0]][where[1]] = column.prefix + token
+    return fresh
 
 
 def reseal_all(batch_size: int = 500, progress: Optional[Callable[[int, int], None]] = None) -> RotationReport:
@@ -67,13 +108,14 @@ def reseal_all(batch_size: int = 500, progress: Optional[Callable[[int, int], No
     primary = core.Fernet(keys.encryption_keys()[0])
     fernet = keys.fernet()
     work = [
-        (model, fields, list(model._default_manager.order_by("pk").values_list("pk", flat=True)))
-        for model, fields in sealed_models()
+        (model, columns, list(model._default_manager.order_by("pk").values_list("pk", flat=True)))
+        for model, columns in _sealed_columns()
     ]
     total = sum(len(ids) for _model, _fields, ids in work)
     report = RotationReport(total=total)
     done = 0
-    for model, fields, ids in work:
+    for model, columns, ids in work:
+        fields = [c.field for c in columns]
         for start in range(0, len(ids), batch_size):
             batch = ids[start : start + batch_size]
             # One transaction per batch: a batch is written whole or not at all, and a long
@@ -83,7 +125,7 @@ def reseal_all(batch_size: int = 500, progress: Optional[Callable[[int, int], No
                 # a row that changed before its write is read again on its own.
                 rows = {row.pop("pk"): row for row in model._default_manager.filter(pk__in=batch).values("pk", *fields)}
                 for pk in batch:
-                    _reseal_one(model, fields, pk, primary, fernet, report, rows.get(pk))
+                    _reseal_one(model, columns, pk, primary, fernet, report, rows.get(pk))
             done += len(batch)
             if progress is not None:
                 progress(done, total)
@@ -102,16 +144,16 @@ def unopenable(batch_size: int = 1000) -> list[tuple[object, str]]:
     (``MultiFernet.rotate``), so no plaintext becomes a Python object."""
     fernet = keys.fernet()
     found = []
-    for model, fields in sealed_models():
-        rows = model._default_manager.order_by("pk").values_list("pk", *fields)
+    for model, columns in _sealed_columns():
+        rows = model._default_manager.order_by("pk").values_list("pk", *(c.field for c in columns))
         for row in rows.iterator(chunk_size=batch_size):
-            for name, token in zip(fields, row[1:]):
-                if not token:
-                    continue
-                try:
-                    fernet.rotate(token.encode("ascii"))
-                except core.InvalidToken:
-                    found.append((_row_name(model, row[0]), name))
+            for column, value in zip(columns, row[1:]):
+                for _where, token in _tokens(column, value):
+                    try:
+                        fernet.rotate(token.encode("ascii"))
+                    except core.InvalidToken:
+                        found.append((_row_name(model, row[0]), column.field))
+                        break
     return found
 
 
@@ -121,28 +163,43 @@ def _row_name(model, pk):
 
 
 @sensitive_variables()
-def _reseal_one(model, fields, pk, primary, fernet, report: RotationReport, row=None) -> None:
+def _reseal_one(model, columns, pk, primary, fernet, report: RotationReport, row=None) -> None:
     rows = model._default_manager
+    fields = [c.field for c in columns]
     for attempt in range(MAX_RETRIES):
         if attempt or row is None:
             row = rows.filter(pk=pk).values(*fields).first()
         if row is None:  # deleted meanwhile (2FA turned off): nothing left to re-seal
             report.total -= 1
             return
-        current = {name: token for name, token in row.items() if token and _sealed_by(primary, token)}
-        if len(current) == sum(1 for token in row.values() if token):
+        tokens = {
+            (column.field, where): token for column in columns for where, token in _tokens(column, row[column.field])
+        }
+        if not tokens and any(column.json_members for column in columns):
+            # A JSON column holds tokens in some rows only (allauth's WebAuthn rows, rows
+            # still in plaintext): such a row is not one this pass is about.
+            report.total -= 1
+            return
+        current = {place for place, token in tokens.items() if _sealed_by(primary, token)}
+        if len(current) == len(tokens):
             report.already_current += 1
             return
         try:
             fresh = {
-                name: token if name in current else keys.as_text(fernet.rotate(token.encode("ascii")))
-                for name, token in row.items()
-                if token
+                place: token if place in current else keys.as_text(fernet.rotate(token.encode("ascii")))
+                for place, token in tokens.items()
             }
         except core.InvalidToken:
             report.failed.append((_row_name(model, pk), "sealed under a key that is not in TOTP_ENCRYPTION_KEY"))
             return
-        if rows.filter(pk=pk, **row).update(**fresh) == 1:
+        updates = {}
+        for column in columns:
+            mine = {where: token for (name, where), token in fresh.items() if name == column.field}
+            if mine:
+                updates[column.field] = _replaced(column, row[column.field], mine)
+        # Conditional on every value read (a JSON column whole: a recovery code spent
+        # meanwhile changes it, and must not be written back unspent).
+        if rows.filter(pk=pk, **row).update(**updates) == 1:
             report.resealed += 1
             return
     report.failed.append((_row_name(model, pk), "changed during every attempt; run the command again"))
