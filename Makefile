@@ -274,6 +274,8 @@ compat-allauth: build $(VENV)/.allauth-stamp
 	  echo "PostgreSQL is not reachable under CI: allauth's tests cannot run on it" >&2; exit 1; \
 	else \
 	  echo "SKIPPED allauth's tests on PostgreSQL: it is not reachable (see tools/ensure-services.sh)"; \
+	fi
+
 # django-two-factor-auth's own test suite (its pinned 1.18.1 source release, downloaded from
 # PyPI once into build/cache; the helpers it does not ship are the 1.18.1 tag's, kept in
 # tests/compat/two_factor_suite/upstream/ with its MIT license), first without our app (the
