@@ -31,3 +31,23 @@ def test_the_source_build_lists_the_build_set_and_the_python_headers():
     section = page[page.index("**From source**"):page.index("**Working on this repository**")]
     block = re.search(r"```bash\n(apt-get install .*?)```", section, re.S).group(1)
     assert set(block.split()[2:]) == script_packages("build") | {"python3-dev"}
+
+
+def test_the_readme_quick_start_is_the_tested_snippets():
+    """README shows the Quick start's files verbatim, so what it shows is what is tested."""
+    readme = (ROOT / "README.md").read_text()
+    for name in ("settings_snippet.py", "urls.py"):
+        assert (DOCS / "examples" / "quickstart" / name).read_text().rstrip() in readme, name
+
+
+def test_the_readme_benchmark_headline_is_the_benchmarks_page_run():
+    """The ratios README quotes are the ones of the run docs/benchmarks.md reports (which
+    make bench-http rewrites)."""
+    page = (DOCS / "benchmarks.md").read_text()
+    run = page[page.index("<!-- bench-http:begin"):page.index("<!-- bench-http:end -->")]
+    measured = sorted(re.findall(r"\*\*([0-9.]+)×\*\*", run))
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Speed"):]
+    section = section[: section.index("\n## ")]
+    quoted = sorted(re.findall(r"\| ([0-9.]+)× \|", section))
+    assert measured and quoted == measured

@@ -14,8 +14,8 @@ REST_FRAMEWORK = {
     ],
 }
 
-# Made once and kept outside the code (see "Encryption key" below): what is sealed with a
-# lost key cannot be opened again.
+# Made once, then kept with the site's other secrets: what is sealed with a lost key
+# cannot be opened again.
 TOTP_ENCRYPTION_KEY = os.environ["TOTP_ENCRYPTION_KEY"]
 TOTP_TOKEN_SALT = os.environ["TOTP_TOKEN_SALT"]  # any stable, project-specific string
 TOTP_ISSUER = "Example Site"  # the name authenticator apps show next to the code
