@@ -15,16 +15,15 @@
    write such a value into the table themselves, past the adapter).
 """
 
-import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from tests.compat.peer_release import fetch_sdist
 
 ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
@@ -49,28 +48,7 @@ WRITES_PLAINTEXT = {
 
 def fetch(cache: Path) -> Path:
     """Returns the unpacked release under `cache`, downloading it only when missing."""
-    unpacked = cache / f"django-allauth-{VERSION}"
-    stamp = unpacked / ".sha256"
-    if stamp.is_file() and stamp.read_text().strip() == SHA256:
-        return unpacked
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache) as scratch:
-        print(f"== Downloading the django-allauth {VERSION} source release from PyPI", flush=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-             f"django-allauth=={VERSION}", "-d", scratch],
-            check=True,
-        )
-        (sdist,) = Path(scratch).glob("django_allauth-*.tar.gz")
-        digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
-        if digest != SHA256:
-            sys.exit(f"compat-allauth: {sdist.name} has sha256 {digest}, expected {SHA256}; not using it.")
-        with tarfile.open(sdist) as archive:
-            archive.extractall(scratch, filter="data")
-        shutil.rmtree(unpacked, ignore_errors=True)
-        Path(scratch, f"django_allauth-{VERSION}").rename(unpacked)
-    stamp.write_text(SHA256 + "\n")
-    return unpacked
+    return fetch_sdist(cache, "django-allauth", VERSION, SHA256, "compat-allauth")
 
 
 def ninja_site(cache: Path) -> Path:

@@ -18,17 +18,15 @@ must pass everything, so a failure against ours is ours and not the harness's.
 """
 
 import argparse
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from tests.compat.django_otp_suite import rewrite
+from tests.compat.peer_release import fetch_sdist
 
 ROOT = Path(__file__).resolve().parents[3]
 VERSION = "1.7.5"
@@ -70,28 +68,7 @@ EXPECTED_FAILURES = {
 
 def fetch(cache: Path) -> Path:
     """Returns the unpacked release under `cache`, downloading it only when missing."""
-    unpacked = cache / f"django-otp-{VERSION}"
-    stamp = unpacked / ".sha256"
-    if stamp.is_file() and stamp.read_text().strip() == SHA256:
-        return unpacked
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache) as scratch:
-        print(f"== Downloading the django-otp {VERSION} source release from PyPI", flush=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-             f"django-otp=={VERSION}", "-d", scratch],
-            check=True,
-        )
-        (sdist,) = Path(scratch).glob("django_otp-*.tar.gz")
-        digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
-        if digest != SHA256:
-            sys.exit(f"compat-django-otp: {sdist.name} has sha256 {digest}, expected {SHA256}; not using it.")
-        with tarfile.open(sdist) as archive:
-            archive.extractall(scratch, filter="data")
-        shutil.rmtree(unpacked, ignore_errors=True)
-        Path(scratch, f"django_otp-{VERSION}").rename(unpacked)
-    stamp.write_text(SHA256 + "\n")
-    return unpacked
+    return fetch_sdist(cache, "django-otp", VERSION, SHA256, "compat-django-otp")
 
 
 def build_aliases(source: Path, target: str, out: Path) -> None:

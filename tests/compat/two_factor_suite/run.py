@@ -19,14 +19,13 @@ everything, so a failure with ours is ours and not the harness's.
 """
 
 import argparse
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
+
+from tests.compat.peer_release import fetch_sdist
 
 from tests.compat.django_otp_suite.run import outcomes
 
@@ -63,28 +62,7 @@ EXPECTED_FAILURES = {
 
 def fetch(cache: Path) -> Path:
     """Returns the unpacked release under `cache`, downloading it only when missing."""
-    unpacked = cache / f"django-two-factor-auth-{VERSION}"
-    stamp = unpacked / ".sha256"
-    if stamp.is_file() and stamp.read_text().strip() == SHA256:
-        return unpacked
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache) as scratch:
-        print(f"== Downloading the django-two-factor-auth {VERSION} source release from PyPI", flush=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-             f"django-two-factor-auth=={VERSION}", "-d", scratch],
-            check=True,
-        )
-        (sdist,) = Path(scratch).glob("django_two_factor_auth-*.tar.gz")
-        digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
-        if digest != SHA256:
-            sys.exit(f"compat-two-factor: {sdist.name} has sha256 {digest}, expected {SHA256}; not using it.")
-        with tarfile.open(sdist) as archive:
-            archive.extractall(scratch, filter="data")
-        shutil.rmtree(unpacked, ignore_errors=True)
-        Path(scratch, f"django_two_factor_auth-{VERSION}").rename(unpacked)
-    stamp.write_text(SHA256 + "\n")
-    return unpacked
+    return fetch_sdist(cache, "django-two-factor-auth", VERSION, SHA256, "compat-two-factor")
 
 
 def build_suite(source: Path, out: Path) -> list:
